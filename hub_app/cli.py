@@ -1,0 +1,69 @@
+"""`python -m hub_app <command>`: migrate, create-admin, seed-demo."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from hub_app.settings import PROJECT_ROOT, get_settings
+
+
+def alembic_config(database_url: str | None = None):
+    from alembic.config import Config
+
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(PROJECT_ROOT / "alembic"))
+    if database_url:
+        config.attributes["database_url"] = database_url
+    return config
+
+
+def migrate(database_url: str | None = None) -> None:
+    from alembic import command
+
+    url = database_url or get_settings().resolved_database_url
+    if url.startswith("sqlite"):
+        Path(url.split("///", 1)[-1]).parent.mkdir(parents=True, exist_ok=True)
+    command.upgrade(alembic_config(url), "head")
+
+
+def create_admin(email: str, password: str) -> int:
+    from hub_app.db import unit_of_work
+    from hub_app.domain.accounts.service import ensure_admin
+    from hub_app.domain.errors import DomainError
+    from hub_app.domain.tenancy import TenantContext
+
+    try:
+        with unit_of_work(TenantContext.system()) as db:
+            user, created = ensure_admin(db, email, password)
+            print(f"admin {user.email} {'created' if created else 'already existed (password set)'}")
+    except DomainError as exc:
+        print(f"error: {exc.message} {exc.fields or ''}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m hub_app", description="Appointment Hub commands")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="apply database migrations (alembic upgrade head)")
+    admin = sub.add_parser("create-admin", help="create an admin, or reset its password (idempotent)")
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--password", required=True)
+    sub.add_parser("seed-demo", help="create the demo store, its manager, services and bookings (idempotent)")
+    args = parser.parse_args(argv)
+    get_settings().check_for_production()
+    if args.command == "migrate":
+        migrate()
+        print("database is at the latest migration")
+        return 0
+    if args.command == "create-admin":
+        return create_admin(args.email, args.password)
+    if args.command == "seed-demo":
+        from hub_app.demo import seed_demo
+
+        for line in seed_demo():
+            print(line)
+        return 0
+    return 1

@@ -1,0 +1,119 @@
+"""Engines and sessions. Every domain session is bound to a TenantContext.
+
+SQLite (the embedded default) runs in WAL mode with `BEGIN IMMEDIATE` transactions, so two
+bookings racing for one slot are serialised by the database. PostgreSQL connections switch to a
+non-superuser role (settings.db_app_role) so row-level security applies even when the login
+user owns the tables, and each transaction publishes the tenant context for the RLS policies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.orm import Session, sessionmaker
+
+import hub_app.domain.models  # noqa: F401  (every table registered before first use)
+from hub_app.domain.tenancy import TenantContext, context_of
+from hub_app.settings import get_settings
+
+
+def make_engine(url: str | None = None, *, app_role: str | None = "", pool_size: int = 10) -> Engine:
+    """Create an engine. `app_role=""` means the configured role; None means none (migrations)."""
+    settings = get_settings()
+    url = url or settings.resolved_database_url
+    if app_role == "":
+        app_role = settings.db_app_role or None
+    if url.startswith("sqlite"):
+        return _sqlite_engine(url)
+    engine = create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size)
+    if app_role:
+        @event.listens_for(engine, "connect")
+        def _set_role(dbapi_connection, _record):  # pragma: no cover - trivial
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute(f'SET ROLE "{app_role}"')
+            dbapi_connection.commit()
+
+    return engine
+
+
+def _sqlite_engine(url: str) -> Engine:
+    path = url.split("///", 1)[-1]
+    if path and path != ":memory:":
+        from pathlib import Path
+
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection, _record):
+        # Let SQLAlchemy, not pysqlite, decide when transactions begin (see "begin" below).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn):
+        # Take the write lock at the start: a read-then-write (check a slot, insert a booking)
+        # can then never be interleaved with another writer's.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+@lru_cache
+def get_engine() -> Engine:
+    return make_engine()
+
+
+def reset_engine_cache() -> None:
+    if get_engine.cache_info().currsize:
+        get_engine().dispose()
+    get_engine.cache_clear()
+
+
+@event.listens_for(Session, "after_begin")
+def _publish_tenant(session: Session, _transaction, connection) -> None:
+    """Hand the tenant context to PostgreSQL's row-level security for this transaction."""
+    if connection.dialect.name != "postgresql":
+        return
+    ctx = context_of(session)
+    store_id, user_id = ctx.criteria_ids if ctx else (-1, -1)
+    bypass = "on" if ctx is not None and ctx.bypass else "off"
+    connection.execute(
+        text(
+            "SELECT set_config('app.store_id', :store_id, true),"
+            " set_config('app.user_id', :user_id, true),"
+            " set_config('app.bypass_rls', :bypass, true)"
+        ),
+        {"store_id": str(store_id), "user_id": str(user_id), "bypass": bypass},
+    )
+
+
+def session_factory(engine: Engine | None = None) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine or get_engine(), expire_on_commit=False)
+
+
+def open_session(ctx: TenantContext, engine: Engine | None = None) -> Session:
+    session = Session(bind=engine or get_engine(), expire_on_commit=False)
+    session.info["tenant"] = ctx
+    return session
+
+
+@contextmanager
+def unit_of_work(ctx: TenantContext, engine: Engine | None = None) -> Iterator[Session]:
+    """A session for one piece of work: committed when the block succeeds, else rolled back."""
+    session = open_session(ctx, engine)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

@@ -1,0 +1,270 @@
+"""Managing what a store offers: calendars, weekly hours, blocks and services (with plan limits)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from hub_app.domain.billing.models import SubscriptionPlan
+from hub_app.domain.errors import NotFound, PlanLimitReached, ValidationFailed
+from hub_app.domain.permissions import Feature, require
+from hub_app.domain.scheduling.models import (
+    AdvancePaymentType, BlockedPeriod, Calendar, CalendarService, OpeningRule, PriceType,
+    RecurringInterval, Service,
+)
+from hub_app.domain.stores.models import Store
+from hub_app.i18n import t
+from hub_app.domain.tenancy import TenantContext
+
+
+def _store(db: Session, ctx: TenantContext) -> Store:
+    store = db.get(Store, ctx.store_id) if ctx.store_id is not None else None
+    if store is None:
+        raise NotFound(t("store.not_found", ctx.locale))
+    return store
+
+
+def _plan(db: Session, store: Store) -> SubscriptionPlan | None:
+    return db.get(SubscriptionPlan, store.current_subscription_plan_id) if store.current_subscription_plan_id else None
+
+
+def check_plan_limit(db: Session, ctx: TenantContext, what: str) -> None:
+    """Refuse to create one more service/calendar than the store's plan allows."""
+    store = _store(db, ctx)
+    plan = _plan(db, store)
+    if plan is None:
+        return
+    limit, model, label = {
+        "services": (plan.max_services, Service, "services"),
+        "calendars": (plan.max_calendars, Calendar, "calendars"),
+    }[what]
+    if limit is None:
+        return
+    query = select(func.count()).select_from(model)
+    if model is Service:
+        query = query.where(Service.is_archived.is_(False))
+    else:
+        query = query.where(Calendar.is_active.is_(True))
+    if (db.scalar(query) or 0) >= limit:
+        raise PlanLimitReached(
+            f"Your plan “{plan.name}” allows {limit} {label}. Upgrade the plan to add more.",
+            limit=limit, what=what,
+        )
+
+
+def get_calendar(db: Session, ctx: TenantContext, calendar_id: int) -> Calendar:
+    cal = db.get(Calendar, calendar_id)
+    # The tenant scoping makes another store's calendar invisible: it is simply not found.
+    if cal is None or cal.store_id != ctx.store_id:
+        raise NotFound(t("calendar.not_found", ctx.locale))
+    return cal
+
+
+def get_service(db: Session, ctx: TenantContext, service_id: int) -> Service:
+    service = db.get(Service, service_id)
+    if service is None or service.store_id != ctx.store_id:
+        raise NotFound(t("service.not_found", ctx.locale))
+    return service
+
+
+def create_calendar(db: Session, ctx: TenantContext, name: str, color: str | None = None) -> Calendar:
+    require(ctx, Feature.MANAGE_CALENDARS)
+    if not (name or "").strip():
+        raise ValidationFailed(t("validation.required", ctx.locale), fields={"name": t("validation.required", ctx.locale)})
+    check_plan_limit(db, ctx, "calendars")
+    cal = Calendar(store_id=ctx.store_id, name=name.strip()[:200], color=color)
+    db.add(cal)
+    db.flush()
+    return cal
+
+
+@dataclass
+class HoursInput:
+    weekday: int
+    start: time
+    end: time
+
+
+def _parse_time(value: object, field_name: str, locale: str | None) -> time:
+    if isinstance(value, time):
+        return value
+    try:
+        return time.fromisoformat(str(value))
+    except ValueError:
+        raise ValidationFailed("Use HH:MM times.", fields={field_name: "Use HH:MM times."})
+
+
+def set_weekly_hours(db: Session, ctx: TenantContext, calendar_id: int, hours: list[dict | HoursInput]) -> list[OpeningRule]:
+    """Replace a calendar's weekly opening intervals (local wall-clock times)."""
+    require(ctx, Feature.MANAGE_CALENDARS)
+    cal = get_calendar(db, ctx, calendar_id)
+    rules: list[OpeningRule] = []
+    for i, item in enumerate(hours):
+        data = item.__dict__ if isinstance(item, HoursInput) else item
+        try:
+            weekday = int(data["weekday"])
+        except (KeyError, TypeError, ValueError):
+            weekday = -1
+        if not 0 <= weekday <= 6:
+            raise ValidationFailed("weekday must be 0 (Monday) to 6 (Sunday)", fields={f"{i}.weekday": "0–6"})
+        start = _parse_time(data.get("start"), f"{i}.start", ctx.locale)
+        end = _parse_time(data.get("end"), f"{i}.end", ctx.locale)
+        if start >= end:
+            raise ValidationFailed(t("validation.time_range", ctx.locale), fields={f"{i}.end": t("validation.time_range", ctx.locale)})
+        rules.append(OpeningRule(store_id=cal.store_id, calendar_id=cal.id, weekday=weekday, start_time=start, end_time=end))
+    by_day: dict[int, list[OpeningRule]] = {}
+    for rule in rules:
+        by_day.setdefault(rule.weekday, []).append(rule)
+    for day_rules in by_day.values():
+        day_rules.sort(key=lambda r: r.start_time)
+        for a, b in zip(day_rules, day_rules[1:]):
+            if b.start_time < a.end_time:
+                raise ValidationFailed("Opening intervals of one day must not overlap.", fields={"hours": "overlap"})
+    db.execute(delete(OpeningRule).where(OpeningRule.calendar_id == cal.id))
+    db.add_all(rules)
+    db.flush()
+    return rules
+
+
+def add_block(db: Session, ctx: TenantContext, start: datetime, end: datetime,
+              calendar_id: int | None = None, reason: str | None = None) -> BlockedPeriod:
+    require(ctx, Feature.MANAGE_CALENDARS)
+    if calendar_id is not None:
+        get_calendar(db, ctx, calendar_id)
+    if start.tzinfo is None or end.tzinfo is None:
+        raise ValidationFailed("Times need a UTC offset.", fields={"start": "offset required"})
+    if start >= end:
+        raise ValidationFailed(t("validation.time_range", ctx.locale), fields={"end": t("validation.time_range", ctx.locale)})
+    block = BlockedPeriod(store_id=ctx.store_id, calendar_id=calendar_id, start_at=start, end_at=end,
+                          reason=(reason or "")[:200] or None, created_by_user_id=ctx.user_id)
+    db.add(block)
+    db.flush()
+    return block
+
+
+@dataclass
+class ServiceInput:
+    name: str
+    duration_minutes: int
+    price_type: str
+    base_price_amount: Decimal | str
+    description: str | None = None
+    min_persons: int = 1
+    max_persons: int = 1
+    capacity_persons: int | None = None
+    buffer_before_minutes: int = 0
+    buffer_after_minutes: int = 0
+    slot_step_minutes: int | None = None
+    calendar_ids: list[int] = field(default_factory=list)
+    available_from: date | None = None
+    available_until: date | None = None
+    min_notice_minutes: int | None = None
+    booking_horizon_days: int | None = None
+    payment_enabled: bool = False
+    advance_payment_type: str | None = None
+    advance_payment_amount: Decimal | str | None = None
+    is_recurring: bool = False
+    recurring_interval: str | None = None
+
+
+def _money(value: object, name: str) -> Decimal:
+    try:
+        amount = Decimal(str(value)).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError):
+        raise ValidationFailed("Enter an amount such as 25.00.", fields={name: "Enter an amount such as 25.00."})
+    if amount < 0 or amount >= Decimal("100000000"):
+        raise ValidationFailed("The amount is out of range.", fields={name: "out of range"})
+    return amount
+
+
+def validate_service(data: ServiceInput, store: Store, locale: str | None) -> dict:
+    errors: dict[str, str] = {}
+    if not (data.name or "").strip():
+        errors["name"] = t("validation.required", locale)
+    ints = {}
+    for name in ("duration_minutes", "min_persons", "max_persons", "buffer_before_minutes", "buffer_after_minutes"):
+        try:
+            ints[name] = int(getattr(data, name))
+        except (TypeError, ValueError):
+            errors[name] = "Enter a whole number."
+    if not errors:
+        if not 0 < ints["duration_minutes"] <= 1440:
+            errors["duration_minutes"] = "Between 1 and 1440 minutes."
+        if ints["min_persons"] < 1:
+            errors["min_persons"] = t("validation.positive", locale)
+        if ints["max_persons"] < ints["min_persons"]:
+            errors["max_persons"] = t("validation.persons_range", locale)
+        if ints["buffer_before_minutes"] < 0 or ints["buffer_after_minutes"] < 0:
+            errors["buffer_before_minutes"] = t("validation.not_negative", locale)
+    capacity = data.capacity_persons if data.capacity_persons is not None else ints.get("max_persons", 1)
+    if not errors and capacity < ints["max_persons"]:
+        errors["capacity_persons"] = "Capacity must be at least the maximum persons per booking."
+    if data.slot_step_minutes is not None and int(data.slot_step_minutes) <= 0:
+        errors["slot_step_minutes"] = t("validation.positive", locale)
+    try:
+        price_type = PriceType(data.price_type)
+    except ValueError:
+        errors["price_type"] = "Choose fixed, per_hour or per_person."
+        price_type = PriceType.FIXED
+    try:
+        price = _money(data.base_price_amount, "base_price_amount")
+    except ValidationFailed as exc:
+        errors.update(exc.fields)
+        price = Decimal("0")
+    advance_type = advance_amount = None
+    if data.advance_payment_type:
+        try:
+            advance_type = AdvancePaymentType(data.advance_payment_type)
+            advance_amount = _money(data.advance_payment_amount, "advance_payment_amount")
+            if advance_type == AdvancePaymentType.PERCENT and advance_amount > 100:
+                errors["advance_payment_amount"] = "A percentage must be between 0 and 100."
+            if advance_type == AdvancePaymentType.FIXED and price_type == PriceType.FIXED and advance_amount > price:
+                errors["advance_payment_amount"] = "The advance payment cannot be more than the total."
+        except ValueError:
+            errors["advance_payment_type"] = "Choose fixed or percent."
+        except ValidationFailed as exc:
+            errors.update(exc.fields)
+    recurring_interval = None
+    if data.is_recurring:
+        try:
+            recurring_interval = RecurringInterval(data.recurring_interval)
+        except ValueError:
+            errors["recurring_interval"] = "Choose day, week, month or year."
+    if (data.payment_enabled or advance_type or data.is_recurring) and not store.stripe_enabled:
+        errors["payment_enabled"] = "Payments are not enabled for this store."
+    if data.available_from and data.available_until and data.available_from > data.available_until:
+        errors["available_until"] = t("validation.time_range", locale)
+    if errors:
+        raise ValidationFailed(next(iter(errors.values())), fields=errors)
+    return dict(
+        name=data.name.strip()[:200], description=data.description, price_type=price_type,
+        base_price_amount=price, capacity_persons=capacity, slot_step_minutes=data.slot_step_minutes,
+        available_from=data.available_from, available_until=data.available_until,
+        min_notice_minutes=data.min_notice_minutes, booking_horizon_days=data.booking_horizon_days,
+        payment_enabled=bool(data.payment_enabled), advance_payment_type=advance_type,
+        advance_payment_amount=advance_amount, is_recurring=bool(data.is_recurring),
+        recurring_interval=recurring_interval, **ints,
+    )
+
+
+def create_service(db: Session, ctx: TenantContext, data: ServiceInput) -> Service:
+    require(ctx, Feature.MANAGE_SERVICES)
+    store = _store(db, ctx)
+    values = validate_service(data, store, ctx.locale)
+    check_plan_limit(db, ctx, "services")
+    calendars = [get_calendar(db, ctx, cid) for cid in data.calendar_ids]
+    service = Service(store_id=store.id, **values)
+    db.add(service)
+    db.flush()
+    for cal in calendars:
+        db.add(CalendarService(calendar_id=cal.id, service_id=service.id, store_id=store.id))
+    db.flush()
+    return service
+
+
+def service_calendar_ids(db: Session, service_id: int) -> list[int]:
+    return list(db.scalars(select(CalendarService.calendar_id).where(CalendarService.service_id == service_id)))

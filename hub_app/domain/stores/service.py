@@ -1,0 +1,161 @@
+"""Stores: onboarding (store + manager in one step), details, policy, slug changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub_app.domain.accounts.models import AppUser, UserRole
+from hub_app.domain.accounts.service import create_user
+from hub_app.domain.errors import NotFound, ValidationFailed
+from hub_app.domain.permissions import Feature, require
+from hub_app.domain.stores.models import Store, StoreSlugRedirect
+from hub_app.domain.tenancy import TenantContext
+from hub_app.domain.validation import (
+    check_currency, check_locale, check_slug, check_timezone, normalize_email, normalize_phone,
+)
+from hub_app.i18n import t
+
+
+@dataclass
+class ManagerInput:
+    email: str
+    password: str
+    first_name: str = ""
+    last_name: str = ""
+
+
+@dataclass
+class StoreInput:
+    name: str
+    slug: str
+    timezone: str = "Europe/Athens"
+    currency: str = "EUR"
+    locale: str = "en"
+    address: str | None = None
+    city: str | None = None
+    country: str | None = None
+    phone_number: str | None = None
+    email: str | None = None
+    description: str | None = None
+    extra: dict = field(default_factory=dict)
+
+
+EDITABLE_FIELDS = {
+    "name", "slug", "address", "city", "country", "phone_number", "email", "description",
+    "timezone", "locale", "currency", "cancellation_cutoff_hours", "min_notice_minutes",
+    "booking_horizon_days", "payment_hold_minutes", "reminder_hours_before",
+}
+ADMIN_ONLY_FIELDS = {"stripe_enabled", "is_active", "current_subscription_plan_id"}
+_NON_NEGATIVE = ("cancellation_cutoff_hours", "min_notice_minutes", "reminder_hours_before")
+_POSITIVE = ("booking_horizon_days", "payment_hold_minutes")
+
+
+def get_store_by_slug(db: Session, slug: str, locale: str | None = None) -> Store:
+    """The active store at /<slug>, following an old slug to the store's current one."""
+    slug = (slug or "").strip().lower()
+    store = db.scalar(select(Store).where(Store.slug == slug))
+    if store is None:
+        redirect = db.scalar(select(StoreSlugRedirect).where(StoreSlugRedirect.old_slug == slug))
+        store = db.get(Store, redirect.store_id) if redirect else None
+    if store is None or not store.is_active:
+        raise NotFound(t("store.not_found", locale))
+    return store
+
+
+def get_store(db: Session, store_id: int, locale: str | None = None) -> Store:
+    store = db.get(Store, store_id)
+    if store is None:
+        raise NotFound(t("store.not_found", locale))
+    return store
+
+
+def _clean(values: dict, locale: str | None) -> dict:
+    out = dict(values)
+    errors: dict[str, str] = {}
+    checks = {
+        "slug": check_slug, "timezone": check_timezone, "currency": check_currency, "locale": check_locale,
+    }
+    for name, check in checks.items():
+        if name in out:
+            try:
+                out[name] = check(out[name], locale)
+            except ValidationFailed as exc:
+                errors.update(exc.fields)
+    if out.get("email"):
+        try:
+            out["email"] = normalize_email(out["email"], locale=locale)
+        except ValidationFailed as exc:
+            errors.update(exc.fields)
+    if out.get("phone_number"):
+        try:
+            out["phone_number"] = normalize_phone(out["phone_number"], out.get("country") or "GR", "phone_number", locale)
+        except ValidationFailed as exc:
+            errors.update(exc.fields)
+    if "name" in out and not str(out["name"] or "").strip():
+        errors["name"] = t("validation.required", locale)
+    if out.get("country"):
+        out["country"] = str(out["country"]).strip().upper()[:2]
+    for name in _NON_NEGATIVE + _POSITIVE:
+        if name in out:
+            try:
+                out[name] = int(out[name])
+                bad = out[name] < 0 if name in _NON_NEGATIVE else out[name] <= 0
+            except (TypeError, ValueError):
+                bad = True
+            if bad:
+                errors[name] = t("validation.not_negative" if name in _NON_NEGATIVE else "validation.positive", locale)
+    if errors:
+        raise ValidationFailed(next(iter(errors.values())), fields=errors)
+    return out
+
+
+def _slug_free(db: Session, slug: str, store_id: int | None, locale: str | None) -> None:
+    taken = db.scalar(select(Store.id).where(Store.slug == slug))
+    redirected = db.scalar(select(StoreSlugRedirect.store_id).where(StoreSlugRedirect.old_slug == slug))
+    if (taken is not None and taken != store_id) or (redirected is not None and redirected != store_id):
+        raise ValidationFailed(t("validation.slug_taken", locale), fields={"slug": t("validation.slug_taken", locale)})
+
+
+def onboard_store(db: Session, ctx: TenantContext, store: StoreInput, manager: ManagerInput) -> tuple[Store, AppUser]:
+    """Admin: create a store and its manager account together (one transaction, caller commits)."""
+    require(ctx, Feature.MANAGE_STORES)
+    values = _clean({k: v for k, v in store.__dict__.items() if k != "extra" and v is not None}, ctx.locale)
+    _slug_free(db, values["slug"], None, ctx.locale)
+    row = Store(**values)
+    db.add(row)
+    db.flush()
+    user = create_user(
+        db, ctx, email=manager.email, password=manager.password, role=UserRole.STORE_MANAGER,
+        first_name=manager.first_name, last_name=manager.last_name, store_id=row.id, locale=row.locale,
+    )
+    row.manager_user_id = user.id
+    db.flush()
+    return row, user
+
+
+def update_store(db: Session, ctx: TenantContext, store_id: int, changes: dict) -> Store:
+    """Edit a store's details and policy. Admin-only fields need an admin."""
+    require(ctx, Feature.MANAGE_STORE_INFO)
+    store = get_store(db, store_id, ctx.locale)
+    if ctx.role == UserRole.STORE_MANAGER and store.id != ctx.home_store_id:
+        raise NotFound(t("store.not_found", ctx.locale))
+    unknown = set(changes) - EDITABLE_FIELDS - ADMIN_ONLY_FIELDS
+    if unknown:
+        raise ValidationFailed("Unknown fields: " + ", ".join(sorted(unknown)), fields={k: "unknown field" for k in unknown})
+    if set(changes) & ADMIN_ONLY_FIELDS:
+        require(ctx, Feature.TOGGLE_STORE_PAYMENTS)
+    values = _clean(changes, ctx.locale)
+    if "slug" in values and values["slug"] != store.slug:
+        _slug_free(db, values["slug"], store.id, ctx.locale)
+        # Keep the old address working: shared links and printed cards still find the store.
+        existing = db.scalar(select(StoreSlugRedirect).where(StoreSlugRedirect.old_slug == values["slug"]))
+        if existing is not None:
+            db.delete(existing)
+        db.add(StoreSlugRedirect(old_slug=store.slug, store_id=store.id))
+    for name, value in values.items():
+        setattr(store, name, value)
+    db.flush()
+    return store

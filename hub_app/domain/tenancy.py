@@ -1,0 +1,132 @@
+"""Tenant context and the one place where tenant scoping is applied.
+
+Every domain function takes a `TenantContext`: who is acting (the actor) and which store the work
+is about. Sessions opened with `unit_of_work(ctx)` carry that context; two session events then
+apply it to every ORM statement and flush, so no query repeats `WHERE store_id = …` by hand:
+
+- reads of tenant tables get the model's `tenant_read_criteria` (with_loader_criteria);
+- new, changed and deleted tenant rows must belong to the context's store (or, for bookings, to
+  the acting client), otherwise `TenantViolation`.
+
+On PostgreSQL the same context is written into transaction-local settings (`app.store_id`,
+`app.user_id`, `app.bypass_rls`) that the row-level security policies read (see hub_app.db), so
+raw SQL that forgets a filter still sees only the current store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+
+from hub_app.domain.accounts.models import AppUser, UserRole
+from hub_app.domain.base import TenantScoped
+from hub_app.domain.errors import TenantViolation
+
+NO_ID = -1  # matches no row; stands in for "no store" / "no user" in criteria and settings
+
+
+@dataclass(frozen=True)
+class TenantContext:
+    store_id: int | None = None
+    user_id: int | None = None
+    role: UserRole | None = None
+    # The manager's own store (None for clients and admins).
+    home_store_id: int | None = None
+    # Admin and system work that spans stores. Never set for clients or managers.
+    bypass: bool = False
+    locale: str = "en"
+
+    @classmethod
+    def anonymous(cls, store_id: int | None = None, locale: str = "en") -> "TenantContext":
+        return cls(store_id=store_id, locale=locale)
+
+    @classmethod
+    def for_user(cls, user: AppUser, store_id: int | None = None) -> "TenantContext":
+        if user.role == UserRole.STORE_MANAGER:
+            # A manager always works inside their own store, whatever was asked for.
+            store_id = user.store_id
+        return cls(
+            store_id=store_id,
+            user_id=user.id,
+            role=user.role,
+            home_store_id=user.store_id if user.role == UserRole.STORE_MANAGER else None,
+            bypass=user.role == UserRole.ADMIN and store_id is None,
+            locale=user.locale or "en",
+        )
+
+    @classmethod
+    def system(cls, store_id: int | None = None) -> "TenantContext":
+        """Workers and CLI: across all stores when no store is given, else inside that store."""
+        return cls(store_id=store_id, bypass=store_id is None)
+
+    def in_store(self, store_id: int) -> "TenantContext":
+        """The same actor working inside one store (an admin opening a store's dashboard)."""
+        if self.role == UserRole.STORE_MANAGER and store_id != self.home_store_id:
+            raise TenantViolation("a store manager can only work in their own store")
+        return replace(self, store_id=store_id, bypass=False)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == UserRole.ADMIN
+
+    @property
+    def criteria_ids(self) -> tuple[int, int]:
+        return (self.store_id if self.store_id is not None else NO_ID,
+                self.user_id if self.user_id is not None else NO_ID)
+
+
+@lru_cache(maxsize=1)
+def _tenant_models() -> tuple[type, ...]:
+    from hub_app.domain.models import tenant_models
+
+    return tuple(tenant_models())
+
+
+def context_of(session: Session) -> TenantContext | None:
+    return session.info.get("tenant")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _scope_reads(state: ORMExecuteState) -> None:
+    ctx = context_of(state.session)
+    if ctx is None or ctx.bypass:
+        return
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    store_id, user_id = ctx.criteria_ids
+    # Plain expressions (not lambdas): their values become bound parameters, so the compiled
+    # statement is cached once per shape and reused for every store.
+    state.statement = state.statement.options(
+        *(
+            with_loader_criteria(model, model.tenant_read_criteria(store_id, user_id), include_aliases=True)
+            for model in _tenant_models()
+        )
+    )
+
+
+@event.listens_for(Session, "before_flush")
+def _check_writes(session: Session, flush_context, instances) -> None:
+    ctx = context_of(session)
+    if ctx is None or ctx.bypass:
+        return
+    for obj in session.new:
+        if isinstance(obj, TenantScoped):
+            if obj.store_id is None:  # type: ignore[attr-defined]
+                obj.store_id = ctx.store_id  # type: ignore[attr-defined]
+            if not obj.tenant_write_allowed(ctx.store_id, ctx.user_id):
+                raise TenantViolation(f"cannot create {type(obj).__name__} in another store")
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, TenantScoped):
+            history = _store_id_history(obj)
+            if history or not obj.tenant_write_allowed(ctx.store_id, ctx.user_id):
+                raise TenantViolation(f"cannot change {type(obj).__name__} of another store")
+
+
+def _store_id_history(obj: object) -> bool:
+    from sqlalchemy import inspect
+
+    attr = inspect(obj).attrs.store_id
+    return bool(attr.history.deleted)

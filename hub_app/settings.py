@@ -1,0 +1,111 @@
+"""One settings object, read from the environment and an optional `.env` file.
+
+Every setting is listed in `.env.example`. The embedded default (no DATABASE_URL, no REDIS_URL)
+runs on a SQLite file and an in-process queue, which is what `make run` uses on a laptop.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PLACEHOLDER_SECRET = "change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    # "dev" or "prod". Production refuses to start with a placeholder secret.
+    hub_env: str = Field(default="dev")
+    hub_secret_key: str = Field(default=PLACEHOLDER_SECRET)
+    # Fernet key (urlsafe base64, 32 bytes) for provider secrets stored in the database.
+    # Derived from HUB_SECRET_KEY when unset.
+    hub_encryption_key: str | None = None
+
+    database_url: str | None = None
+    redis_url: str | None = None
+    # Non-superuser PostgreSQL role the app switches to so row-level security applies.
+    db_app_role: str = "hub_app"
+    sqlite_path: Path = PROJECT_ROOT / "data" / "hub.db"
+
+    port: int = 3000
+    public_base_url: str = "http://127.0.0.1:3000"
+    default_locale: str = "en"
+    default_timezone: str = "Europe/Athens"
+    default_currency: str = "EUR"
+    default_phone_region: str = "GR"
+
+    session_ttl_hours: int = 24 * 14
+    login_max_failures: int = 5
+    login_failure_window_minutes: int = 15
+
+    upload_dir: Path = PROJECT_ROOT / "data" / "uploads"
+    upload_max_bytes: int = 5 * 1024 * 1024
+
+    # Providers: unset keys switch the integration off with a clear message.
+    stripe_secret_key: str | None = None
+    stripe_webhook_secret: str | None = None
+    stripe_connect_webhook_secret: str | None = None
+    stripe_api_base: str | None = None
+    calendly_api_base: str = "https://api.calendly.com"
+    calendly_webhook_tolerance_seconds: int = 180
+    easysms_api_key: str | None = None
+    easysms_sender: str | None = None
+    easysms_api_base: str = "https://easysms.gr"
+    easysms_callback_token: str | None = None
+    outbound_http_proxy: str | None = None
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_starttls: bool = True
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "Appointment Hub <no-reply@localhost>"
+
+    @field_validator("hub_env")
+    @classmethod
+    def _known_env(cls, value: str) -> str:
+        if value not in {"dev", "prod", "test"}:
+            raise ValueError("HUB_ENV must be dev, prod or test")
+        return value
+
+    @property
+    def is_production(self) -> bool:
+        return self.hub_env == "prod"
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            url = self.database_url
+            # psycopg 3 is the PostgreSQL driver; accept the common spellings.
+            for prefix in ("postgres://", "postgresql://"):
+                if url.startswith(prefix):
+                    return "postgresql+psycopg://" + url[len(prefix):]
+            return url
+        return f"sqlite:///{self.sqlite_path}"
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.resolved_database_url.startswith("postgresql")
+
+    def check_for_production(self) -> None:
+        """Refuse to run production with secrets anyone can read in the repository."""
+        if self.is_production and (
+            self.hub_secret_key == PLACEHOLDER_SECRET or len(self.hub_secret_key) < 32
+        ):
+            raise RuntimeError(
+                "HUB_SECRET_KEY must be set to a random value of at least 32 characters "
+                "when HUB_ENV=prod"
+            )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings_cache() -> None:
+    get_settings.cache_clear()

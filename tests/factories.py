@@ -1,0 +1,106 @@
+"""Test data built through the domain layer where one exists, so tests exercise real rules."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, time, timedelta, timezone
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from hub_app.domain.accounts.models import AppUser, UserRole
+from hub_app.domain.accounts.service import ClientDetails, hash_password, register_client
+from hub_app.domain.audit.models import AuditEntry
+from hub_app.domain.billing.models import (
+    Payment, PaymentRecordStatus, PlanInterval, ServiceSubscription, Subscription, SubscriptionPlan,
+    SubscriptionStatus,
+)
+from hub_app.domain.bookings.models import Booking, BookingStatus
+from hub_app.domain.integrations.models import CalendlyConnection, CalendlyEventTypeLink
+from hub_app.domain.notifications.models import (
+    Channel, Notification, NotificationKind, NotificationTemplate,
+)
+from hub_app.domain.scheduling.models import (
+    BlockedPeriod, Calendar, CalendarService, CalendarSlot, DateOverride, ExternalBusyTime,
+    OpeningRule, PriceType, RecurringInterval, Service,
+)
+from hub_app.domain.stores.models import Store, StorePhoto
+
+_seq = itertools.count(1)
+# Cheap to verify in tests; the real hash is argon2 with its default cost.
+PASSWORD = "correct-horse-battery"
+_HASH = hash_password(PASSWORD)
+T0 = datetime(2030, 1, 7, 9, 0, tzinfo=timezone.utc)  # a Monday, far from "now"
+
+
+def make_user(db: Session, role: UserRole = UserRole.CLIENT, store_id: int | None = None, **kw) -> AppUser:
+    n = next(_seq)
+    user = AppUser(email=kw.pop("email", f"user{n}@example.com"), password_hash=_HASH, role=role,
+                   store_id=store_id, first_name=kw.pop("first_name", f"First{n}"),
+                   last_name=kw.pop("last_name", f"Last{n}"), **kw)
+    db.add(user)
+    db.flush()
+    return user
+
+
+def make_store(db: Session, slug: str | None = None, **kw) -> tuple[Store, AppUser]:
+    n = next(_seq)
+    store = Store(name=kw.pop("name", f"Store {n}"), slug=slug or f"store-{n}", **kw)
+    db.add(store)
+    db.flush()
+    manager = make_user(db, UserRole.STORE_MANAGER, store_id=store.id)
+    store.manager_user_id = manager.id
+    db.flush()
+    return store, manager
+
+
+def make_client(db: Session, **kw) -> AppUser:
+    n = next(_seq)
+    return register_client(db, ClientDetails(
+        first_name="Eleni", last_name=f"Client{n}", email=kw.get("email", f"client{n}@example.com"),
+        phone="+306971234567", address="Athens", age=30, password=PASSWORD))
+
+
+def one_of_each_tenant_row(db: Session, store: Store, client: AppUser) -> dict[type, object]:
+    """A row in every tenant table for `store`, to probe isolation table by table."""
+    sid = store.id
+    cal = Calendar(store_id=sid, name="Chair")
+    service = Service(store_id=sid, name="Cut", duration_minutes=30, price_type=PriceType.FIXED,
+                      base_price_amount=Decimal("20.00"), is_recurring=True,
+                      recurring_interval=RecurringInterval.MONTH)
+    db.add_all([cal, service])
+    db.flush()
+    booking = Booking(store_id=sid, client_user_id=client.id, service_id=service.id, calendar_id=cal.id,
+                      start_at=T0, end_at=T0 + timedelta(minutes=30), booking_date=T0.date(),
+                      start_time=time(11), end_time=time(11, 30), status=BookingStatus.CONFIRMED,
+                      total_amount=Decimal("20.00"), currency="EUR")
+    plan = SubscriptionPlan(name=f"Plan {next(_seq)}", price_amount=Decimal("9.00"), interval=PlanInterval.MONTH)
+    db.add_all([booking, plan])
+    db.flush()
+    subscription = Subscription(store_id=sid, plan_id=plan.id, start_date=T0, status=SubscriptionStatus.ACTIVE)
+    db.add(subscription)
+    db.flush()
+    rows = [
+        cal, service, booking, subscription,
+        CalendarService(calendar_id=cal.id, service_id=service.id, store_id=sid),
+        OpeningRule(store_id=sid, calendar_id=cal.id, weekday=0, start_time=time(9), end_time=time(17)),
+        DateOverride(store_id=sid, calendar_id=cal.id, on_date=T0.date()),
+        BlockedPeriod(store_id=sid, calendar_id=cal.id, start_at=T0, end_at=T0 + timedelta(hours=1)),
+        CalendarSlot(store_id=sid, calendar_id=cal.id, start_time=T0, end_time=T0 + timedelta(hours=1)),
+        ExternalBusyTime(store_id=sid, calendar_id=cal.id, external_uri=f"https://api.calendly.com/scheduled_events/E{sid}",
+                         start_at=T0, end_at=T0 + timedelta(hours=1)),
+        StorePhoto(store_id=sid, path=f"stores/{sid}/a.jpg"),
+        CalendlyConnection(store_id=sid, token_encrypted="x"),
+        CalendlyEventTypeLink(store_id=sid, event_type_uri=f"https://api.calendly.com/event_types/ET{sid}",
+                              calendar_id=cal.id, service_id=service.id),
+        Notification(store_id=sid, recipient_user_id=client.id, type=Channel.SMS, kind=NotificationKind.MANUAL, body="hi"),
+        NotificationTemplate(store_id=sid, kind=NotificationKind.REMINDER, channel=Channel.SMS, locale="en", body="x"),
+        Payment(store_id=sid, user_id=client.id, booking_id=booking.id, amount=Decimal("5.00"), currency="EUR",
+                status=PaymentRecordStatus.SUCCEEDED, payment_date=T0),
+        ServiceSubscription(store_id=sid, client_user_id=client.id, service_id=service.id,
+                            interval=RecurringInterval.MONTH, status=SubscriptionStatus.ACTIVE),
+        AuditEntry(store_id=sid, entity_type="booking", entity_id=booking.id, action="created"),
+    ]
+    db.add_all(rows[4:])
+    db.flush()
+    return {type(r): r for r in rows}
