@@ -25,7 +25,8 @@ def migrate(database_url: str | None = None) -> None:
     url = database_url or get_settings().resolved_database_url
     if url.startswith("sqlite"):
         Path(url.split("///", 1)[-1]).parent.mkdir(parents=True, exist_ok=True)
-    command.upgrade(alembic_config(url), "head")
+    # "heads": parallel branches of migrations are applied together until they are merged.
+    command.upgrade(alembic_config(url), "heads")
 
 
 def create_admin(email: str, password: str) -> int:
