@@ -1,4 +1,4 @@
-"""`python -m hub_app <command>`: migrate, create-admin, seed-demo."""
+"""`python -m hub_app <command>`: migrate, create-admin, seed-demo, backup, restore."""
 
 from __future__ import annotations
 
@@ -53,6 +53,10 @@ def main(argv: list[str] | None = None) -> int:
     admin.add_argument("--email", required=True)
     admin.add_argument("--password", required=True)
     sub.add_parser("seed-demo", help="create the demo store, its manager, services and bookings (idempotent)")
+    backup_cmd = sub.add_parser("backup", help="write a consistent backup of the database")
+    backup_cmd.add_argument("--output", help="file to write (default: data/backups/hub-<time>.*)")
+    restore_cmd = sub.add_parser("restore", help="replace the database's contents with a backup")
+    restore_cmd.add_argument("file")
     args = parser.parse_args(argv)
     get_settings().check_for_production()
     if args.command == "migrate":
@@ -66,5 +70,16 @@ def main(argv: list[str] | None = None) -> int:
 
         for line in seed_demo():
             print(line)
+        return 0
+    if args.command == "backup":
+        from hub_app.backup import backup
+
+        print(f"backup written to {backup(args.output)}")
+        return 0
+    if args.command == "restore":
+        from hub_app.backup import restore
+
+        restore(args.file)
+        print(f"database restored from {args.file}")
         return 0
     return 1
