@@ -20,6 +20,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 os.environ.setdefault("HUB_ENV", "test")
+# CI points DATABASE_URL and REDIS_URL at the real servers. The tests use them through the
+# fixtures below, and the app under test starts from the embedded default (each fixture points it
+# at its own fresh database), so nothing lands in the shared "test" database or queue namespace.
+SERVER_DATABASE_URL = os.environ.pop("DATABASE_URL", None)
+SERVER_REDIS_URL = os.environ.pop("REDIS_URL", None)
 os.environ.setdefault("REFLEX_TELEMETRY_ENABLED", "false")
 
 from hub_app import db as hub_db  # noqa: E402
@@ -42,7 +47,7 @@ def postgres_admin_url() -> str:
     explicit = os.environ.get("HUB_TEST_PG_URL")
     if explicit:
         return explicit
-    url = os.environ.get("DATABASE_URL", "")
+    url = SERVER_DATABASE_URL or ""
     if url.startswith("postgres"):
         base = sa.engine.make_url(url.replace("postgresql://", "postgresql+psycopg://", 1))
         return base.set(database="postgres").render_as_string(hide_password=False)
@@ -50,7 +55,7 @@ def postgres_admin_url() -> str:
 
 
 def redis_url() -> str:
-    return os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    return SERVER_REDIS_URL or "redis://127.0.0.1:6379/0"
 
 
 @pytest.fixture(scope="session")
@@ -193,3 +198,21 @@ def committed_engine(engine, owner_engine, database_url, monkeypatch) -> Iterato
     yield engine
     truncate_all(owner_engine)
     reset_settings_cache()
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "postgresql_only: the test is about a PostgreSQL feature (RLS)")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run `postgresql_only` tests only with the PostgreSQL backend (not collected for SQLite)."""
+    keep, drop = [], []
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if item.get_closest_marker("postgresql_only") and params.get("database_url") == "sqlite":
+            drop.append(item)
+        else:
+            keep.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep

@@ -96,14 +96,19 @@ def _scope_reads(state: ORMExecuteState) -> None:
         return
     if not (state.is_select or state.is_update or state.is_delete):
         return
-    store_id, user_id = ctx.criteria_ids
-    # Plain expressions (not lambdas): their values become bound parameters, so the compiled
-    # statement is cached once per shape and reused for every store.
-    state.statement = state.statement.options(
-        *(
-            with_loader_criteria(model, model.tenant_read_criteria(store_id, user_id), include_aliases=True)
-            for model in _tenant_models()
-        )
+    state.statement = state.statement.options(*_criteria_options(*ctx.criteria_ids))
+
+
+@lru_cache(maxsize=4096)
+def _criteria_options(store_id: int, user_id: int) -> tuple:
+    """The loader criteria for one (store, user), built once and reused by every statement.
+
+    Plain expressions (not lambdas): their values become bound parameters, so the compiled
+    statement is cached once per shape and reused for every store.
+    """
+    return tuple(
+        with_loader_criteria(model, model.tenant_read_criteria(store_id, user_id), include_aliases=True)
+        for model in _tenant_models()
     )
 
 

@@ -107,10 +107,10 @@ def _set(conn, store_id, user_id=-1, bypass="off"):
                          " set_config('app.bypass_rls', :b, true)"), {"s": str(store_id), "u": str(user_id), "b": bypass})
 
 
+@pytest.mark.postgresql_only
 @pytest.mark.parametrize("model", TENANT_MODELS, ids=lambda m: m.__tablename__)
 def test_rls_raw_sql_sees_only_the_current_store(two_stores, connection, backend, model):
-    if backend != "postgresql":
-        pytest.skip("row-level security exists only on PostgreSQL")
+    assert backend == "postgresql"
     store_a, store_b, _, _, _ = two_stores
     table = model.__tablename__
     assert connection.execute(sa.text("SELECT current_user")).scalar() == "hub_app"
@@ -128,9 +128,9 @@ def test_rls_raw_sql_sees_only_the_current_store(two_stores, connection, backend
     assert connection.execute(sa.text(f"SELECT count(DISTINCT store_id) FROM {table}")).scalar() == 2
 
 
+@pytest.mark.postgresql_only
 def test_rls_unset_connection_sees_no_tenant_rows(two_stores, engine, backend):
-    if backend != "postgresql":
-        pytest.skip("row-level security exists only on PostgreSQL")
+    assert backend == "postgresql"
     # A brand-new connection that never published a tenant: nothing in any tenant table.
     with engine.connect() as conn:
         for model in TENANT_MODELS:
