@@ -13,7 +13,7 @@ from hub_app.domain.billing.models import SubscriptionPlan
 from hub_app.domain.errors import NotFound, PlanLimitReached, ValidationFailed
 from hub_app.domain.permissions import Feature, require
 from hub_app.domain.scheduling.models import (
-    AdvancePaymentType, BlockedPeriod, Calendar, CalendarService, OpeningRule, PriceType,
+    AdvancePaymentType, BlockedPeriod, Calendar, CalendarService, CalendarSlot, DateOverride, OpeningRule, PriceType,
     RecurringInterval, Service,
 )
 from hub_app.domain.stores.models import Store
@@ -268,3 +268,125 @@ def create_service(db: Session, ctx: TenantContext, data: ServiceInput) -> Servi
 
 def service_calendar_ids(db: Session, service_id: int) -> list[int]:
     return list(db.scalars(select(CalendarService.calendar_id).where(CalendarService.service_id == service_id)))
+
+
+def list_calendars(db: Session, ctx: TenantContext, include_inactive: bool = False) -> list[Calendar]:
+    query = select(Calendar).order_by(Calendar.name, Calendar.id)
+    if not include_inactive:
+        query = query.where(Calendar.is_active.is_(True))
+    return list(db.scalars(query))
+
+
+def list_services(db: Session, ctx: TenantContext, include_archived: bool = False) -> list[Service]:
+    """The store's services (public: the store page lists them); archived ones only on request."""
+    _store(db, ctx)
+    query = select(Service).order_by(Service.name, Service.id)
+    if not include_archived:
+        query = query.where(Service.is_archived.is_(False))
+    return list(db.scalars(query))
+
+
+def weekly_hours(db: Session, ctx: TenantContext, calendar_id: int) -> list[OpeningRule]:
+    cal = get_calendar(db, ctx, calendar_id)
+    return list(db.scalars(select(OpeningRule).where(OpeningRule.calendar_id == cal.id)
+                           .order_by(OpeningRule.weekday, OpeningRule.start_time)))
+
+
+def set_date_override(db: Session, ctx: TenantContext, calendar_id: int, on_date: date,
+                      hours: list[tuple[time | str, time | str]] | None = None,
+                      reason: str | None = None) -> list[DateOverride]:
+    """Replace a calendar's weekly hours on one local date: closed (no hours) or open at `hours`."""
+    require(ctx, Feature.MANAGE_CALENDARS)
+    cal = get_calendar(db, ctx, calendar_id)
+    intervals = []
+    for i, (start, end) in enumerate(hours or []):
+        start, end = _parse_time(start, f"{i}.start", ctx.locale), _parse_time(end, f"{i}.end", ctx.locale)
+        if start >= end:
+            raise ValidationFailed(t("validation.time_range", ctx.locale), fields={f"{i}.end": t("validation.time_range", ctx.locale)})
+        intervals.append((start, end))
+    intervals.sort()
+    if any(b[0] < a[1] for a, b in zip(intervals, intervals[1:])):
+        raise ValidationFailed("Opening intervals of one day must not overlap.", fields={"hours": "overlap"})
+    db.execute(delete(DateOverride).where(DateOverride.calendar_id == cal.id, DateOverride.on_date == on_date))
+    reason = (reason or "")[:200] or None
+    rows = [DateOverride(store_id=cal.store_id, calendar_id=cal.id, on_date=on_date, start_time=s, end_time=e,
+                         reason=reason) for s, e in intervals] or [
+        DateOverride(store_id=cal.store_id, calendar_id=cal.id, on_date=on_date, reason=reason)]
+    db.add_all(rows)
+    db.flush()
+    return rows
+
+
+def clear_date_override(db: Session, ctx: TenantContext, calendar_id: int, on_date: date) -> None:
+    """Back to the weekly hours on that date."""
+    require(ctx, Feature.MANAGE_CALENDARS)
+    cal = get_calendar(db, ctx, calendar_id)
+    db.execute(delete(DateOverride).where(DateOverride.calendar_id == cal.id, DateOverride.on_date == on_date))
+
+
+def remove_block(db: Session, ctx: TenantContext, block_id: int) -> None:
+    require(ctx, Feature.MANAGE_CALENDARS)
+    block = db.get(BlockedPeriod, block_id)
+    if block is None or block.store_id != ctx.store_id:
+        raise NotFound(t("calendar.not_found", ctx.locale))
+    db.delete(block)
+    db.flush()
+
+
+def add_calendar_slot(db: Session, ctx: TenantContext, calendar_id: int, start: datetime, end: datetime,
+                      capacity: int | None = None) -> CalendarSlot:
+    """An extra bookable window on an internal calendar (outside or beyond its weekly hours).
+
+    `capacity` (persons) caps a group service inside this window; None keeps the service's own.
+    """
+    require(ctx, Feature.MANAGE_CALENDARS)
+    cal = get_calendar(db, ctx, calendar_id)
+    if start.tzinfo is None or end.tzinfo is None:
+        raise ValidationFailed("Times need a UTC offset.", fields={"start": "offset required"})
+    if start >= end:
+        raise ValidationFailed(t("validation.time_range", ctx.locale), fields={"end": t("validation.time_range", ctx.locale)})
+    if capacity is not None and capacity < 1:
+        raise ValidationFailed(t("validation.positive", ctx.locale), fields={"capacity": t("validation.positive", ctx.locale)})
+    slot = CalendarSlot(store_id=cal.store_id, calendar_id=cal.id, start_time=start, end_time=end,
+                        capacity_available=capacity)
+    db.add(slot)
+    db.flush()
+    return slot
+
+
+def remove_calendar_slot(db: Session, ctx: TenantContext, slot_id: int) -> None:
+    require(ctx, Feature.MANAGE_CALENDARS)
+    slot = db.get(CalendarSlot, slot_id)
+    if slot is None or slot.store_id != ctx.store_id:
+        raise NotFound(t("calendar.not_found", ctx.locale))
+    db.delete(slot)
+    db.flush()
+
+
+def update_service(db: Session, ctx: TenantContext, service_id: int, data: ServiceInput) -> Service:
+    """Replace a service's settings (and, when given, its calendars). Existing bookings keep
+    their times and prices."""
+    require(ctx, Feature.MANAGE_SERVICES)
+    store = _store(db, ctx)
+    service = get_service(db, ctx, service_id)
+    values = validate_service(data, store, ctx.locale)
+    for name, value in values.items():
+        setattr(service, name, value)
+    if data.calendar_ids:
+        calendars = [get_calendar(db, ctx, cid) for cid in data.calendar_ids]
+        db.execute(delete(CalendarService).where(CalendarService.service_id == service.id))
+        for cal in calendars:
+            db.add(CalendarService(calendar_id=cal.id, service_id=service.id, store_id=store.id))
+    db.flush()
+    return service
+
+
+def archive_service(db: Session, ctx: TenantContext, service_id: int, archived: bool = True) -> Service:
+    """Archived services are no longer bookable nor listed; their bookings stay."""
+    require(ctx, Feature.MANAGE_SERVICES)
+    service = get_service(db, ctx, service_id)
+    if not archived and service.is_archived:
+        check_plan_limit(db, ctx, "services")
+    service.is_archived = archived
+    db.flush()
+    return service

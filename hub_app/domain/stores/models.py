@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 import sqlalchemy as sa
 
 from hub_app.domain.base import TenantScoped, Timestamped, store_fk

@@ -1,0 +1,256 @@
+"""What one availability answer needs, loaded for a whole range in a fixed handful of queries."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from hub_app.domain.bookings.models import Booking, BookingStatus
+from hub_app.domain.errors import NotFound, ValidationFailed
+from hub_app.domain.scheduling.models import (
+    BlockedPeriod, Calendar, CalendarService, CalendarSlot, DateOverride, ExternalBusyTime,
+    OpeningRule, Service,
+)
+from hub_app.domain.stores.models import Store
+from hub_app.domain.tenancy import TenantContext
+from hub_app.domain.types import utcnow
+from hub_app.i18n import t
+
+# Pending bookings occupy too while their payment hold lasts (see load_bookings).
+OCCUPYING_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.COMPLETED, BookingStatus.NO_SHOW)
+
+
+@dataclass(frozen=True)
+class ServiceRules:
+    """The service's booking rules in seconds, with the store's policy filled in."""
+
+    service_id: int
+    duration: int
+    before: int
+    after: int
+    step: int
+    capacity: int
+    min_persons: int
+    max_persons: int
+    notice: int
+    horizon_days: int
+    available_from: date | None
+    available_until: date | None
+
+    @classmethod
+    def of(cls, service: Service, store: Store) -> "ServiceRules":
+        notice = service.min_notice_minutes if service.min_notice_minutes is not None else store.min_notice_minutes
+        horizon = service.booking_horizon_days if service.booking_horizon_days is not None else store.booking_horizon_days
+        return cls(
+            service_id=service.id, duration=service.duration_minutes * 60,
+            before=service.buffer_before_minutes * 60, after=service.buffer_after_minutes * 60,
+            step=(service.slot_step_minutes or service.duration_minutes) * 60,
+            capacity=service.capacity_persons, min_persons=service.min_persons, max_persons=service.max_persons,
+            notice=notice * 60, horizon_days=horizon,
+            available_from=service.available_from, available_until=service.available_until,
+        )
+
+
+@dataclass(frozen=True)
+class BookingRow:
+    calendar_id: int
+    service_id: int
+    start: int
+    end: int
+    persons: int
+
+
+@dataclass
+class AvailabilityInputs:
+    """Everything one answer needs, loaded once for the whole range."""
+
+    store: Store
+    service: Service
+    rules: ServiceRules
+    tz: ZoneInfo
+    start_date: date
+    end_date: date
+    calendar_ids: list[int]
+    weekly: dict[tuple[int, int], list[tuple[time, time]]]
+    overrides: dict[tuple[int, date], list[tuple[time, time]]]
+    # (start, end, capacity or None) per calendar.
+    slot_windows: dict[int, list[tuple[int, int, int | None]]]
+    # Blocks and busy times per calendar; key None = the whole store.
+    hard_busy: dict[int | None, list[tuple[int, int]]]
+    bookings: list[BookingRow]
+    # (before, after) buffers in seconds of every service of the store.
+    buffers: dict[int, tuple[int, int]]
+    query_start: int
+    query_end: int
+    _local_cache: dict[tuple[date, time], int] = field(default_factory=dict)
+
+    def local_ts(self, day: date, at: time) -> int:
+        """The instant of a local wall-clock time (a time in a spring-forward gap moves forward)."""
+        key = (day, at)
+        value = self._local_cache.get(key)
+        if value is None:
+            value = int(datetime.combine(day, at, tzinfo=self.tz).timestamp())
+            self._local_cache[key] = value
+        return value
+
+    def day_start(self, day: date) -> int:
+        return self.local_ts(day, time(0))
+
+
+def to_ts(value: datetime) -> int:
+    return int(value.timestamp())
+
+
+def from_ts(value: int) -> datetime:
+    return datetime.fromtimestamp(value, timezone.utc)
+
+
+def days_between(start: date, end: date) -> list[date]:
+    return [start + timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+def get_bookable_service(db: Session, ctx: TenantContext, service_id: int) -> tuple[Service, Store]:
+    """The service and its (active) store, in one query."""
+    row = db.execute(
+        select(Service, Store).join(Store, Store.id == Service.store_id).where(Service.id == service_id)
+    ).first() if isinstance(service_id, int) else None
+    if row is None or row[1].id != ctx.store_id:
+        store = db.get(Store, ctx.store_id) if ctx.store_id is not None else None
+        if store is None or not store.is_active:
+            raise NotFound(t("store.not_found", ctx.locale))
+        raise NotFound(t("service.not_found", ctx.locale))
+    service, store = row
+    if not store.is_active:
+        raise NotFound(t("store.not_found", ctx.locale))
+    return service, store
+
+
+def check_persons(rules: ServiceRules, persons: int, locale: str | None) -> None:
+    if not isinstance(persons, int) or not rules.min_persons <= persons <= rules.max_persons:
+        message = t("booking.persons_range", locale, min=rules.min_persons, max=rules.max_persons)
+        raise ValidationFailed(message, fields={"persons": message})
+
+
+def _typed_null(type_):
+    return sa.cast(sa.null(), type_)
+
+
+def load_inputs(db: Session, ctx: TenantContext, service: Service, store: Store, start_date: date,
+                end_date: date, calendar_ids: list[int] | None = None,
+                now: datetime | None = None) -> AvailabilityInputs:
+    """Load everything for [start_date, end_date] in three queries, whatever the range's length."""
+    tz = ZoneInfo(store.timezone)
+    rules = ServiceRules.of(service, store)
+    inputs = AvailabilityInputs(
+        store=store, service=service, rules=rules, tz=tz, start_date=start_date, end_date=end_date,
+        calendar_ids=[], weekly=defaultdict(list), overrides=defaultdict(list),
+        slot_windows=defaultdict(list), hard_busy=defaultdict(list), bookings=[],
+        buffers={service.id: (rules.before, rules.after)}, query_start=0, query_end=0,
+    )
+    # 1. The calendars offering the service, their weekly rules and the range's overrides, plus
+    #    the store's largest buffers (how far beyond the range a booking can still be in the way).
+    offered = (CalendarService.service_id == service.id, Calendar.is_active.is_(True))
+    parts = sa.union_all(
+        select(sa.literal_column("0"), CalendarService.calendar_id, _typed_null(sa.Integer), _typed_null(sa.Date),
+               _typed_null(sa.Time), _typed_null(sa.Time),
+               select(sa.func.max(Service.buffer_before_minutes)).scalar_subquery(),
+               select(sa.func.max(Service.buffer_after_minutes)).scalar_subquery())
+        .join(Calendar, Calendar.id == CalendarService.calendar_id).where(*offered),
+        select(sa.literal_column("1"), OpeningRule.calendar_id, OpeningRule.weekday, _typed_null(sa.Date),
+               OpeningRule.start_time, OpeningRule.end_time, _typed_null(sa.Integer), _typed_null(sa.Integer))
+        .join(CalendarService, CalendarService.calendar_id == OpeningRule.calendar_id)
+        .join(Calendar, Calendar.id == CalendarService.calendar_id).where(*offered),
+        select(sa.literal_column("2"), DateOverride.calendar_id, _typed_null(sa.Integer), DateOverride.on_date,
+               DateOverride.start_time, DateOverride.end_time, _typed_null(sa.Integer), _typed_null(sa.Integer))
+        .join(CalendarService, CalendarService.calendar_id == DateOverride.calendar_id)
+        .join(Calendar, Calendar.id == CalendarService.calendar_id)
+        .where(*offered, DateOverride.on_date.between(start_date, end_date)),
+    )
+    wanted = set(calendar_ids) if calendar_ids is not None else None
+    cal_ids: set[int] = set()
+    margin = max(rules.before, rules.after)
+    for kind, cal, weekday, on_date, open_at, close_at, max_before, max_after in db.execute(parts):
+        if wanted is not None and cal not in wanted:
+            continue
+        if kind == 0:
+            cal_ids.add(cal)
+            margin = max(margin, (max_before or 0) * 60, (max_after or 0) * 60)
+        elif kind == 1:
+            inputs.weekly[(cal, weekday)].append((open_at, close_at))
+        else:
+            day_windows = inputs.overrides[(cal, on_date)]  # touching the key marks the day as overridden
+            if open_at is not None and close_at is not None:
+                day_windows.append((open_at, close_at))
+    inputs.calendar_ids = sorted(cal_ids)
+    inputs.query_start = inputs.day_start(start_date) - margin
+    inputs.query_end = inputs.day_start(end_date + timedelta(days=1)) + rules.duration + margin
+    if not cal_ids:
+        return inputs
+    ids = inputs.calendar_ids
+    q_start, q_end = from_ts(inputs.query_start), from_ts(inputs.query_end)
+    # 2. Extra windows (explicit slots), blocks, external busy times and bookings, in one go.
+    windows = sa.union_all(
+        select(sa.literal_column("0"), CalendarSlot.calendar_id, _typed_null(sa.Integer), CalendarSlot.start_time,
+               CalendarSlot.end_time, CalendarSlot.capacity_available, _typed_null(sa.Integer),
+               _typed_null(sa.Integer))
+        .where(CalendarSlot.calendar_id.in_(ids), CalendarSlot.is_booked.is_(False),
+               CalendarSlot.start_time < q_end, CalendarSlot.end_time > q_start),
+        select(sa.literal_column("1"), BlockedPeriod.calendar_id, _typed_null(sa.Integer), BlockedPeriod.start_at,
+               BlockedPeriod.end_at, _typed_null(sa.Integer), _typed_null(sa.Integer),
+               _typed_null(sa.Integer))
+        .where(or_(BlockedPeriod.calendar_id.is_(None), BlockedPeriod.calendar_id.in_(ids)),
+               BlockedPeriod.start_at < q_end, BlockedPeriod.end_at > q_start),
+        select(sa.literal_column("2"), ExternalBusyTime.calendar_id, _typed_null(sa.Integer),
+               ExternalBusyTime.start_at, ExternalBusyTime.end_at, _typed_null(sa.Integer),
+               _typed_null(sa.Integer), _typed_null(sa.Integer))
+        .where(ExternalBusyTime.calendar_id.in_(ids), ExternalBusyTime.is_active.is_(True),
+               ExternalBusyTime.start_at < q_end, ExternalBusyTime.end_at > q_start),
+        _bookings_query(ids, inputs.query_start, inputs.query_end, now or utcnow()),
+    )
+    bookings = inputs.bookings
+    for kind, cal, service_id, start, end, number, before, after in db.execute(windows):
+        if kind == 3:
+            bookings.append(BookingRow(cal, service_id, to_ts(start), to_ts(end), number))
+            inputs.buffers.setdefault(service_id, (before * 60, after * 60))
+        elif kind == 0:
+            inputs.slot_windows[cal].append((to_ts(start), to_ts(end), number))
+        else:
+            inputs.hard_busy[cal].append((to_ts(start), to_ts(end)))
+    return inputs
+
+
+def _bookings_query(calendar_ids: list[int], start: int, end: int, now: datetime):
+    """Occupying bookings on these calendars touching [start, end), with their services' buffers."""
+    return (
+        select(sa.literal_column("3"), Booking.calendar_id, Booking.service_id, Booking.start_at, Booking.end_at,
+               Booking.number_of_persons, Service.buffer_before_minutes, Service.buffer_after_minutes)
+        .join(Service, Service.id == Booking.service_id)
+        .where(
+            Booking.calendar_id.in_(calendar_ids),
+            Booking.start_at < from_ts(end), Booking.end_at > from_ts(start),
+            or_(
+                Booking.status.in_(OCCUPYING_STATUSES),
+                and_(Booking.status == BookingStatus.PENDING,
+                     or_(Booking.hold_expires_at.is_(None), Booking.hold_expires_at > now)),
+            ),
+        )
+    )
+
+
+def load_bookings(db: Session, calendar_ids: list[int], start: int, end: int, now: datetime | None = None,
+                  buffers: dict[int, tuple[int, int]] | None = None) -> list[BookingRow]:
+    """The occupying bookings on these calendars that touch [start, end) (read again under the
+    calendar lock by `book`); their services' buffers (seconds) are added to `buffers`."""
+    result = []
+    rows = db.execute(_bookings_query(calendar_ids, start, end, now or utcnow()))
+    for _kind, cal, sid, s, e, persons, before, after in rows:
+        if buffers is not None:
+            buffers.setdefault(sid, (before * 60, after * 60))
+        result.append(BookingRow(cal, sid, to_ts(s), to_ts(e), persons))
+    return result

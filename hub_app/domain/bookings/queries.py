@@ -1,0 +1,156 @@
+"""Reading bookings: one booking, a store's list with filters, a client's own, a store's clients."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import distinct, func, or_, select
+from sqlalchemy.orm import Session
+
+from hub_app.domain.accounts.models import AppUser
+from hub_app.domain.bookings.access import visible_booking
+from hub_app.domain.bookings.models import Booking, BookingStatus
+from hub_app.domain.errors import NotAuthenticated, ValidationFailed
+from hub_app.domain.permissions import Feature, require
+from hub_app.domain.tenancy import TenantContext
+from hub_app.i18n import t
+
+MAX_PAGE = 500
+ORDERS = {
+    "start": (Booking.start_at.asc(), Booking.id.asc()),
+    "-start": (Booking.start_at.desc(), Booking.id.desc()),
+    "created": (Booking.created_at.asc(), Booking.id.asc()),
+    "-created": (Booking.created_at.desc(), Booking.id.desc()),
+}
+
+
+@dataclass(frozen=True)
+class ClientSummary:
+    user_id: int
+    first_name: str
+    last_name: str
+    email: str
+    phone_number: str | None
+    address: str | None
+    age: int | None
+    bookings_count: int
+    last_booking_start: datetime | None
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+def get_booking(db: Session, ctx: TenantContext, booking_id: int) -> Booking:
+    """A booking its client, its store's managers or an admin may see; NotFound for anyone else."""
+    return visible_booking(db, ctx, booking_id)
+
+
+def _page(limit: int, offset: int) -> tuple[int, int]:
+    try:
+        limit, offset = int(limit), int(offset)
+    except (TypeError, ValueError):
+        raise ValidationFailed("limit and offset must be whole numbers", fields={"limit": "whole number"})
+    if not 1 <= limit <= MAX_PAGE or offset < 0:
+        raise ValidationFailed(f"limit must be 1–{MAX_PAGE}, offset ≥ 0", fields={"limit": f"1–{MAX_PAGE}"})
+    return limit, offset
+
+
+def _statuses(status: object) -> list[BookingStatus]:
+    values = [status] if isinstance(status, (str, BookingStatus)) else list(status)  # type: ignore[arg-type]
+    try:
+        return [BookingStatus(v) for v in values]
+    except ValueError:
+        allowed = ", ".join(s.value for s in BookingStatus)
+        raise ValidationFailed(f"status must be one of {allowed}", fields={"status": allowed})
+
+
+def _search_condition(search: str):
+    pattern = "%" + search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    full_name = func.lower(AppUser.first_name + " " + AppUser.last_name)
+    return or_(full_name.like(pattern, escape="\\"), AppUser.email.like(pattern, escape="\\"),
+               func.lower(AppUser.last_name).like(pattern, escape="\\"))
+
+
+def list_bookings(db: Session, ctx: TenantContext, *, start: datetime | None = None, end: datetime | None = None,
+                  status: object = None, service_id: int | None = None, client_user_id: int | None = None,
+                  search: str | None = None, order: str = "start", limit: int = 100,
+                  offset: int = 0) -> tuple[list[Booking], int]:
+    """The store's bookings (managers, admins), filtered; returns one page and the total count.
+
+    `start`/`end` select bookings starting in [start, end); `status` is one status or several;
+    `search` matches the client's name or email.
+    """
+    require(ctx, Feature.VIEW_BOOKINGS)
+    limit, offset = _page(limit, offset)
+    if order not in ORDERS:
+        raise ValidationFailed(f"order must be one of {', '.join(ORDERS)}", fields={"order": ", ".join(ORDERS)})
+    conditions = []
+    for name, value in (("start", start), ("end", end)):
+        if value is not None and (not isinstance(value, datetime) or value.tzinfo is None):
+            message = t("booking.start_offset", ctx.locale)
+            raise ValidationFailed(message, fields={name: message})
+    if start is not None:
+        conditions.append(Booking.start_at >= start)
+    if end is not None:
+        conditions.append(Booking.start_at < end)
+    if status:
+        conditions.append(Booking.status.in_(_statuses(status)))
+    if service_id is not None:
+        conditions.append(Booking.service_id == service_id)
+    if client_user_id is not None:
+        conditions.append(Booking.client_user_id == client_user_id)
+    if search and search.strip():
+        conditions.append(_search_condition(search))
+    joined = select(Booking).join(AppUser, AppUser.id == Booking.client_user_id).where(*conditions)
+    total = db.scalar(
+        select(func.count(Booking.id)).join(AppUser, AppUser.id == Booking.client_user_id).where(*conditions)
+    ) or 0
+    rows = db.scalars(joined.order_by(*ORDERS[order]).limit(limit).offset(offset)).all()
+    return list(rows), total
+
+
+def my_bookings(db: Session, ctx: TenantContext) -> list[Booking]:
+    """The signed-in person's own bookings in every store, latest start first."""
+    if ctx.user_id is None:
+        raise NotAuthenticated(t("auth.not_signed_in", ctx.locale))
+    return list(db.scalars(
+        select(Booking).where(Booking.client_user_id == ctx.user_id).order_by(Booking.start_at.desc(), Booking.id.desc())
+    ))
+
+
+def list_clients(db: Session, ctx: TenantContext, search: str | None = None, limit: int = 100,
+                 offset: int = 0) -> tuple[list[ClientSummary], int]:
+    """Clients who booked in the store, with their number of bookings and latest start."""
+    require(ctx, Feature.VIEW_CLIENTS)
+    limit, offset = _page(limit, offset)
+    conditions = [_search_condition(search)] if search and search.strip() else []
+    total = db.scalar(
+        select(func.count(distinct(Booking.client_user_id)))
+        .join(AppUser, AppUser.id == Booking.client_user_id).where(*conditions)
+    ) or 0
+    rows = db.execute(
+        select(AppUser, func.count(Booking.id), func.max(Booking.start_at))
+        .join(Booking, Booking.client_user_id == AppUser.id)
+        .where(*conditions)
+        .group_by(AppUser.id)
+        .order_by(AppUser.last_name, AppUser.first_name, AppUser.id)
+        .limit(limit).offset(offset)
+    ).all()
+    summaries = [
+        ClientSummary(user_id=user.id, first_name=user.first_name, last_name=user.last_name, email=user.email,
+                      phone_number=user.phone_number, address=user.address, age=user.age,
+                      bookings_count=count, last_booking_start=_aware(last))
+        for user, count, last in rows
+    ]
+    return summaries, total
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    # An aggregate comes back without the column type (naive on SQLite).
+    if value is None or value.tzinfo is not None:
+        return value
+    from datetime import timezone
+
+    return value.replace(tzinfo=timezone.utc)

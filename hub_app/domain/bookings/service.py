@@ -1,0 +1,396 @@
+"""Booking: placing a booking without ever double-booking, cancelling, rescheduling, lifecycle.
+
+No double booking is enforced by the database, not only by a check: on PostgreSQL the chosen
+calendar's row is locked (`SELECT … FOR UPDATE`) before its bookings are read again and the new
+one is inserted, so two transactions for one calendar run one after the other; SQLite takes its
+write lock at BEGIN IMMEDIATE (hub_app.db). Each calendar is tried inside its own savepoint, so a
+calendar lost to a racing booking is unlocked again before the next one is tried (no deadlocks:
+a transaction never waits for a calendar while holding another).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from hub_app.domain.accounts.models import AppUser, UserRole
+from hub_app.domain.accounts.service import ClientDetails, register_client
+from hub_app.domain.bookings.access import acting_in_store, is_staff, visible_booking
+from hub_app.domain.bookings.availability import (
+    AvailabilityInputs, bookable_bounds, calendar_openings, check_persons, free_slots,
+    get_bookable_service, is_offered_start, load_bookings, load_inputs, to_ts, ServiceRules,
+)
+from hub_app.domain.bookings.lifecycle import notify, record_created, transition
+from hub_app.domain.bookings.models import Booking, BookingSource, BookingStatus
+from hub_app.domain.bookings.pricing import advance_due, price_for
+from hub_app.domain.bookings.queries import (  # noqa: F401  (part of this module's interface)
+    ClientSummary, get_booking, list_bookings, list_clients, my_bookings,
+)
+from hub_app.domain.errors import Conflict, NotAuthenticated, PermissionDenied, SlotTaken, ValidationFailed
+from hub_app.domain.permissions import Feature, require
+from hub_app.domain.scheduling.models import Calendar, Service
+from hub_app.domain.stores.models import Store
+from hub_app.domain.tenancy import TenantContext
+from hub_app.domain.types import utcnow
+from hub_app.domain.validation import normalize_email
+from hub_app.i18n import t
+
+__all__ = [
+    "BookingRequest", "ClientDetails", "ClientSummary", "book", "cancel_booking", "reschedule_booking",
+    "confirm_booking", "complete_booking", "mark_no_show", "transition", "get_booking", "list_bookings",
+    "my_bookings", "list_clients", "expire_holds",
+]
+NEXT_FREE_COUNT = 5
+
+
+@dataclass
+class BookingRequest:
+    service_id: int
+    start: datetime
+    persons: int = 1
+    idempotency_key: str | None = None
+    notes: str | None = None
+    calendar_id: int | None = None
+    source: BookingSource = BookingSource.WEB
+
+
+def _aware_start(value: object, locale: str | None) -> datetime:
+    if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
+        message = t("booking.start_offset", locale)
+        raise ValidationFailed(message, fields={"start": message})
+    return value.astimezone(timezone.utc)
+
+
+def _clean_key(key: str | None) -> str | None:
+    key = (key or "").strip()
+    return key[:100] or None
+
+
+def _by_key(db: Session, store: Store, key: str) -> Booking | None:
+    # Keys are unique per store (uq_booking_idempotency); a client also sees their own bookings of
+    # other stores, hence the store condition here.
+    return db.scalar(select(Booking).where(Booking.store_id == store.id, Booking.idempotency_key == key))
+
+
+def _same_booking(db: Session, client_id: int, service_id: int, start: datetime) -> Booking | None:
+    """The client's live booking of this service at this start (a double click without a key)."""
+    return db.scalar(select(Booking).where(
+        Booking.client_user_id == client_id, Booking.service_id == service_id, Booking.start_at == start,
+        or_(Booking.status.in_((BookingStatus.CONFIRMED, BookingStatus.COMPLETED)),
+            and_(Booking.status == BookingStatus.PENDING,
+                 or_(Booking.hold_expires_at.is_(None), Booking.hold_expires_at > utcnow()))),
+    ).limit(1))
+
+
+def _replay(db: Session, ctx: TenantContext, existing: Booking, request: BookingRequest, start: datetime,
+            new_client: ClientDetails | None, client_user_id: int | None) -> Booking:
+    """The same request again returns the booking it made; a key reused for anything else is refused."""
+    same_client = False
+    if ctx.role == UserRole.CLIENT:
+        same_client = existing.client_user_id == ctx.user_id
+    elif is_staff(ctx):
+        same_client = client_user_id is None or existing.client_user_id == client_user_id
+    elif new_client is not None:
+        client = db.get(AppUser, existing.client_user_id)
+        try:
+            same_client = client is not None and client.email == normalize_email(new_client.email)
+        except ValidationFailed:
+            same_client = False
+    if not same_client or existing.service_id != request.service_id or existing.start_at != start:
+        raise Conflict(t("booking.idempotency_reused", ctx.locale), fields={"idempotency_key": "reused"})
+    return existing
+
+
+def _resolve_client(db: Session, ctx: TenantContext, store: Store, new_client: ClientDetails | None,
+                    client_user_id: int | None) -> int:
+    if ctx.role == UserRole.CLIENT:
+        require(ctx, Feature.BOOK_APPOINTMENTS)
+        return ctx.user_id  # type: ignore[return-value]
+    if is_staff(ctx):
+        if not ctx.bypass:
+            require(ctx, Feature.MANAGE_BOOKINGS)
+        if client_user_id is None and new_client is not None:  # a new client on the phone
+            return register_client(db, new_client, region=store.country or "GR").id  # type: ignore[return-value]
+        client = db.get(AppUser, client_user_id) if isinstance(client_user_id, int) else None
+        if client is None or client.role != UserRole.CLIENT or not client.is_active:
+            message = t("booking.client_required", ctx.locale)
+            raise ValidationFailed(message, fields={"client_user_id": message})
+        return client.id  # type: ignore[return-value]
+    if ctx.user_id is None and new_client is not None:
+        return register_client(db, new_client, region=store.country or "GR").id  # type: ignore[return-value]
+    raise NotAuthenticated(t("booking.sign_in_to_book", ctx.locale))
+
+
+def book(db: Session, ctx: TenantContext, request: BookingRequest, new_client: ClientDetails | None = None,
+         client_user_id: int | None = None) -> Booking:
+    """Book a service at `request.start` (see the module docstring for how races are settled).
+
+    Anonymous with `new_client`: registers the client and books in this one transaction. A client
+    books for themselves; a manager or admin for `client_user_id` (or a new client). Raises
+    SlotTaken (details `next_free`: ISO starts) when the time is gone.
+    """
+    service, store = get_bookable_service(db, ctx, request.service_id)
+    if service.is_archived:
+        message = t("booking.service_unavailable", ctx.locale)
+        raise ValidationFailed(message, fields={"service_id": message})
+    check_persons(ServiceRules.of(service, store), request.persons, ctx.locale)
+    start = _aware_start(request.start, ctx.locale)
+    key = _clean_key(request.idempotency_key)
+    if key:
+        existing = _by_key(db, store, key)
+        if existing is not None:
+            return _replay(db, ctx, existing, request, start, new_client, client_user_id)
+    savepoint = db.begin_nested()  # a failed booking leaves nothing behind, not even the new account
+    try:
+        client_id = _resolve_client(db, ctx, store, new_client, client_user_id)
+        duplicate = _same_booking(db, client_id, service.id, start)
+        if duplicate is not None:
+            savepoint.commit()
+            return duplicate
+        booking = _book_for(db, ctx, request, service, store, start, client_id, key)
+        savepoint.commit()
+    except BaseException:
+        if savepoint.is_active:
+            savepoint.rollback()
+        raise
+    return booking
+
+
+def _online_payment_possible(store: Store) -> bool:
+    """Hold the slot for payment only when the client can actually pay online right now.
+
+    Otherwise (no Stripe keys, gateway switched off, onboarding unfinished) the booking is
+    confirmed at once and paid at the store, rather than held for a payment that cannot happen.
+    """
+    from hub_app.domain.billing.service import payments_available  # billing builds on bookings
+
+    return payments_available(store)[0]
+
+
+def _book_for(db: Session, ctx: TenantContext, request: BookingRequest, service: Service, store: Store,
+              start: datetime, client_id: int, key: str | None) -> Booking:
+    now = utcnow()
+    total = price_for(service, request.persons, store.currency)
+    needs_payment = service.payment_enabled and total > 0 and _online_payment_possible(store)
+    source = BookingSource(request.source)
+    if is_staff(ctx) and source == BookingSource.WEB:
+        source = BookingSource.MANAGER
+
+    def build(calendar_id: int, start_at: datetime, end_at: datetime) -> Booking:
+        return Booking(
+            store_id=store.id, client_user_id=client_id, service_id=service.id, calendar_id=calendar_id,
+            start_at=start_at, end_at=end_at, number_of_persons=request.persons,
+            status=BookingStatus.PENDING if needs_payment else BookingStatus.CONFIRMED,
+            total_amount=total, advance_payment_amount=advance_due(service, total, store.currency),
+            currency=store.currency, source=source, idempotency_key=key,
+            hold_expires_at=now + timedelta(minutes=store.payment_hold_minutes) if needs_payment else None,
+            notes=(request.notes or "").strip() or None,
+        )
+
+    booking, created = place(db, ctx, service, store, start, request.persons, build, now=now,
+                             calendar_id=request.calendar_id, strict=request.calendar_id is not None,
+                             dedupe=(client_id, key))
+    if created:
+        record_created(db, ctx, booking)
+        notify(db, booking, "pending" if booking.status == BookingStatus.PENDING else "confirmed")
+    return booking
+
+
+def place(db: Session, ctx: TenantContext, service: Service, store: Store, start: datetime, persons: int,
+          build: Callable[[int, datetime, datetime], Booking], *, now: datetime, calendar_id: int | None = None,
+          strict: bool = False, dedupe: tuple[int, str | None] | None = None) -> tuple[Booking, bool]:
+    """Insert the booking `build` makes on a free calendar at `start`, or raise SlotTaken.
+
+    Returns (booking, created); created is False when `dedupe` (client, idempotency key) found the
+    booking a racing identical request made.
+    """
+    day = start.astimezone(store_zone(store)).date()
+    inputs = load_inputs(db, ctx, service, store, day, day, now=now)
+    if strict and calendar_id not in inputs.calendar_ids:
+        message = t("booking.calendar_invalid", ctx.locale)
+        raise ValidationFailed(message, fields={"calendar_id": message})
+    start_ts = to_ts(start)
+    lowest, highest = bookable_bounds(inputs, now)
+    if not lowest <= start_ts < highest or not is_offered_start(inputs, start_ts):
+        message = t("booking.start_unavailable", ctx.locale)
+        raise ValidationFailed(message, fields={"start": message})
+    free = calendar_openings(inputs, persons, now, only_start=start_ts).get(start_ts, {})
+    for cal in _preference(inputs, free, calendar_id, strict):
+        outcome = _try_calendar(db, inputs, cal, start_ts, persons, build, now, dedupe)
+        if outcome is not None:
+            return outcome
+    raise SlotTaken(t("booking.slot_taken", ctx.locale),
+                    next_free=_next_free(db, ctx, service, store, start, persons, now))
+
+
+def store_zone(store: Store) -> ZoneInfo:
+    return ZoneInfo(store.timezone)
+
+
+def _preference(inputs: AvailabilityInputs, free: dict[int, int], calendar_id: int | None, strict: bool) -> list[int]:
+    """Calendars to try: the asked one; a group session that already has people; the least busy."""
+    if strict:
+        return [calendar_id] if calendar_id in free else []
+    load: dict[int, int] = {}
+    for row in inputs.bookings:
+        load[row.calendar_id] = load.get(row.calendar_id, 0) + 1
+    capacity = inputs.rules.capacity
+    return sorted(free, key=lambda cal: (cal != calendar_id, free[cal] >= capacity, load.get(cal, 0), cal))
+
+
+def _lock_calendar(db: Session, calendar_id: int) -> None:
+    # FOR UPDATE on PostgreSQL; SQLite already holds the database write lock (BEGIN IMMEDIATE).
+    db.execute(select(Calendar.id).where(Calendar.id == calendar_id).with_for_update())
+
+
+def _try_calendar(db: Session, inputs: AvailabilityInputs, cal: int, start_ts: int, persons: int,
+                  build: Callable[[int, datetime, datetime], Booking], now: datetime,
+                  dedupe: tuple[int, str | None] | None) -> tuple[Booking, bool] | None:
+    savepoint = db.begin_nested()
+    try:
+        _lock_calendar(db, cal)
+        start = datetime.fromtimestamp(start_ts, timezone.utc)
+        if dedupe is not None:
+            duplicate = _same_booking(db, dedupe[0], inputs.rules.service_id, start)
+            if duplicate is not None:
+                savepoint.commit()
+                return duplicate, False
+        # Read again under the lock: only now is the answer final.
+        buffers = dict(inputs.buffers)
+        fresh = replace(inputs, calendar_ids=[cal], buffers=buffers,
+                        bookings=load_bookings(db, [cal], inputs.query_start, inputs.query_end, now, buffers))
+        remaining = calendar_openings(fresh, persons, now, only_start=start_ts).get(start_ts, {}).get(cal, 0)
+        if remaining < persons:
+            savepoint.rollback()
+            return None
+        end = start + timedelta(seconds=inputs.rules.duration)
+        booking = build(cal, start, end)
+        local_start, local_end = start.astimezone(inputs.tz), end.astimezone(inputs.tz)
+        booking.booking_date = local_start.date()
+        booking.start_time, booking.end_time = local_start.time(), local_end.time()
+        db.add(booking)
+        db.flush()
+        savepoint.commit()
+        return booking, True
+    except IntegrityError:
+        savepoint.rollback()
+        key = dedupe[1] if dedupe else None
+        existing = _by_key(db, inputs.store, key) if key else None
+        if existing is None:
+            raise
+        return existing, False
+    except BaseException:
+        if savepoint.is_active:
+            savepoint.rollback()
+        raise
+
+
+def _next_free(db: Session, ctx: TenantContext, service: Service, store: Store, start: datetime, persons: int,
+               now: datetime) -> list[str]:
+    day = start.astimezone(store_zone(store)).date()
+    slots = free_slots(db, ctx, service.id, day, day + timedelta(days=6), persons, now=now)
+    return [s.start.isoformat() for s in slots if s.start != start][:NEXT_FREE_COUNT]
+
+
+def _check_cutoff(db: Session, ctx: TenantContext, booking: Booking) -> None:
+    """Clients change their bookings only up to the store's cutoff; staff always can."""
+    if is_staff(ctx):
+        return
+    store = db.get(Store, booking.store_id)
+    hours = store.cancellation_cutoff_hours if store else 0
+    if utcnow() > booking.start_at - timedelta(hours=hours):
+        raise PermissionDenied(t("booking.cutoff_passed", ctx.locale, hours=hours), cutoff_hours=hours)
+
+
+def cancel_booking(db: Session, ctx: TenantContext, booking_id: int, reason: str | None = None) -> Booking:
+    booking = visible_booking(db, ctx, booking_id, lock=True)
+    with acting_in_store(db, ctx, booking.store_id) as actx:
+        _check_cutoff(db, actx, booking)
+        transition(db, actx, booking, BookingStatus.CANCELLED, reason)
+    return booking
+
+
+def reschedule_booking(db: Session, ctx: TenantContext, booking_id: int, new_start: datetime) -> Booking:
+    """Move a confirmed booking: a new booking (linked by rescheduled_from_id) takes the new time,
+    keeping the price and what was paid; the old one stays as history with status RESCHEDULED."""
+    old = visible_booking(db, ctx, booking_id, lock=True)
+    start = _aware_start(new_start, ctx.locale)
+    with acting_in_store(db, ctx, old.store_id) as actx:
+        _check_cutoff(db, actx, old)
+        if start == old.start_at:
+            message = t("booking.same_time", ctx.locale)
+            raise ValidationFailed(message, fields={"start": message})
+        store = db.get(Store, old.store_id)
+        service = db.get(Service, old.service_id)
+        savepoint = db.begin_nested()
+        try:
+            # The old time is released first, so a move by a few minutes on the same calendar works.
+            transition(db, actx, old, BookingStatus.RESCHEDULED)
+
+            def build(calendar_id: int, start_at: datetime, end_at: datetime) -> Booking:
+                return Booking(
+                    store_id=old.store_id, client_user_id=old.client_user_id, service_id=old.service_id,
+                    calendar_id=calendar_id, start_at=start_at, end_at=end_at,
+                    number_of_persons=old.number_of_persons, status=BookingStatus.CONFIRMED,
+                    total_amount=old.total_amount, advance_payment_amount=old.advance_payment_amount,
+                    amount_paid=old.amount_paid, currency=old.currency, payment_status=old.payment_status,
+                    source=old.source, rescheduled_from_id=old.id, notes=old.notes,
+                )
+
+            new, _ = place(db, actx, service, store, start, old.number_of_persons, build, now=utcnow(),
+                           calendar_id=old.calendar_id)
+            record_created(db, actx, new)
+            notify(db, new, "rescheduled")
+            savepoint.commit()
+        except BaseException:
+            if savepoint.is_active:
+                savepoint.rollback()
+            raise
+    return new
+
+
+def _staff_booking(db: Session, ctx: TenantContext, booking_id: int) -> Booking:
+    if not ctx.bypass:
+        require(ctx, Feature.MANAGE_BOOKINGS)
+    return visible_booking(db, ctx, booking_id, lock=True)
+
+
+def confirm_booking(db: Session, ctx: TenantContext, booking_id: int) -> Booking:
+    return transition(db, ctx, _staff_booking(db, ctx, booking_id), BookingStatus.CONFIRMED)
+
+
+def _after_start(ctx: TenantContext, booking: Booking) -> Booking:
+    if booking.start_at > utcnow():
+        raise Conflict(t("booking.not_started", ctx.locale))
+    return booking
+
+
+def complete_booking(db: Session, ctx: TenantContext, booking_id: int) -> Booking:
+    booking = _after_start(ctx, _staff_booking(db, ctx, booking_id))
+    return transition(db, ctx, booking, BookingStatus.COMPLETED)
+
+
+def mark_no_show(db: Session, ctx: TenantContext, booking_id: int) -> Booking:
+    booking = _after_start(ctx, _staff_booking(db, ctx, booking_id))
+    return transition(db, ctx, booking, BookingStatus.NO_SHOW)
+
+
+def expire_holds(db: Session, ctx: TenantContext, now: datetime | None = None) -> int:
+    """Cancel pending bookings whose payment hold ran out; returns how many (workers run this)."""
+    if not ctx.bypass:
+        require(ctx, Feature.MANAGE_BOOKINGS)
+    now = now or utcnow()
+    expired = db.scalars(
+        select(Booking).where(Booking.status == BookingStatus.PENDING, Booking.hold_expires_at.is_not(None),
+                              Booking.hold_expires_at <= now)
+        .order_by(Booking.id).with_for_update(skip_locked=True)
+    ).all()
+    for booking in expired:
+        transition(db, ctx, booking, BookingStatus.CANCELLED, t("booking.hold_expired", ctx.locale))
+    return len(expired)
