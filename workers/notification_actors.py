@@ -1,0 +1,120 @@
+"""Notification actors: send one message, the periodic tick (reminders + sweep), delivery reports.
+
+Importing this module also registers the outbox's after-commit enqueuer, so any process that
+imports it (web app, workers) queues new notification rows as soon as their transaction commits.
+The tick runs every TICK_SECONDS in each worker process (a small middleware thread): the scan
+and the sweep are idempotent, so several workers ticking at once is harmless.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from datetime import datetime
+
+import dramatiq
+
+from workers.broker import broker
+from hub_app.db import unit_of_work
+from hub_app.domain.integrations import inbox
+from hub_app.domain.notifications import dispatch, outbox, reminders
+from hub_app.domain.notifications.delivery import apply_delivery_report
+from hub_app.domain.tenancy import TenantContext
+from hub_app.domain.types import utcnow
+
+logger = logging.getLogger(__name__)
+
+QUEUE = "notifications"
+TICK_SECONDS = float(os.environ.get("HUB_NOTIFICATION_TICK_SECONDS", "60"))
+MAX_REPORT_ATTEMPTS = 10
+
+
+def _delay_ms(until: datetime) -> int:
+    return max(0, int((until - utcnow()).total_seconds() * 1000))
+
+
+@dramatiq.actor(queue_name=QUEUE, max_retries=5, min_backoff=5_000, max_backoff=300_000)
+def send_notification(notification_id: int) -> None:
+    outcome = dispatch.deliver(notification_id)
+    logger.info("Notification %s: %s %s", notification_id, outcome.status, outcome.detail or "")
+    if outcome.retry_at is not None:
+        send_notification.send_with_options(args=(notification_id,), delay=_delay_ms(outcome.retry_at))
+
+
+@dramatiq.actor(queue_name=QUEUE, max_retries=0)
+def notification_tick() -> None:
+    """Write due reminders (enqueued after commit) and re-enqueue every pending row that is due."""
+    with unit_of_work(TenantContext.system()) as db:
+        created = reminders.queue_due_reminders(db, TenantContext.system())
+    with unit_of_work(TenantContext.system()) as db:
+        due = dispatch.due_for_sending(db)
+    for notification_id in due:
+        send_notification.send(notification_id)
+    with unit_of_work(TenantContext.system()) as db:
+        reports = [e.id for e in inbox.pending_events(db, limit=500)
+                   if e.provider == "easysms" and e.attempts < MAX_REPORT_ATTEMPTS]
+    for event_id in reports:
+        process_easysms_report.send(event_id)
+    if created or due:
+        logger.info("Notification tick: %d reminders written, %d rows enqueued", len(created), len(due))
+
+
+@dramatiq.actor(queue_name=QUEUE, max_retries=5)
+def process_easysms_report(event_id: int) -> None:
+    """Apply one recorded EasySMS delivery report (inbox id)."""
+    try:
+        with unit_of_work(TenantContext.system()) as db:
+            event = inbox.start_processing(db, event_id)
+            if event is None:
+                return
+            report = json.loads(event.payload)
+            row = apply_delivery_report(db, TenantContext.system(), report.get("msgid", ""), report.get("status", ""))
+            inbox.finish(event, ignored=row is None)
+    except Exception as exc:
+        with unit_of_work(TenantContext.system()) as db:
+            inbox.fail(db, event_id, f"{type(exc).__name__}: {exc}")
+        raise
+
+
+def _enqueue(ids: list[int]) -> None:
+    for notification_id in ids:
+        send_notification.send(notification_id)
+
+
+outbox.register_enqueuer(_enqueue)
+
+
+class NotificationTicker(dramatiq.Middleware):
+    """Enqueues `notification_tick` every `interval` seconds while a worker runs."""
+
+    def __init__(self, interval: float = TICK_SECONDS):
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def after_worker_boot(self, broker, worker) -> None:
+        if self.interval <= 0 or self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="notification-ticker", daemon=True)
+        self._thread.start()
+
+    def before_worker_shutdown(self, broker, worker) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def _run(self) -> None:
+        # First tick after one interval: a worker that restarts in a loop does not flood the queue.
+        while not self._stop.wait(self.interval):
+            try:
+                notification_tick.send()
+            except Exception:  # the queue is down; try again next interval
+                logger.warning("Could not enqueue the notification tick", exc_info=True)
+
+
+if not any(isinstance(m, NotificationTicker) for m in broker.middleware):
+    broker.add_middleware(NotificationTicker())
