@@ -108,13 +108,15 @@ class ServiceSubscription(TenantScoped, Timestamped, table=True):
 
 
 class Payment(TenantScoped, Timestamped, table=True):
-    """A charge or refund for a booking or a subscription (exactly one of the two)."""
+    """A charge or refund for a booking, a store subscription or a client's recurring service
+    (exactly one of the three)."""
 
     __tablename__ = "payment"
     __table_args__ = (
         sa.CheckConstraint(
             "(CASE WHEN booking_id IS NULL THEN 0 ELSE 1 END)"
-            " + (CASE WHEN subscription_id IS NULL THEN 0 ELSE 1 END) = 1",
+            " + (CASE WHEN subscription_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN service_subscription_id IS NULL THEN 0 ELSE 1 END) = 1",
             name="ck_payment_one_target",
         ),
         sa.CheckConstraint("amount >= 0", name="ck_payment_amount"),
@@ -125,6 +127,8 @@ class Payment(TenantScoped, Timestamped, table=True):
     user_id: int = Field(foreign_key="app_user.id", ondelete="RESTRICT", nullable=False, index=True)
     booking_id: int | None = Field(default=None, foreign_key="booking.id", ondelete="RESTRICT", index=True)
     subscription_id: int | None = Field(default=None, foreign_key="subscription.id", ondelete="RESTRICT", index=True)
+    service_subscription_id: int | None = Field(
+        default=None, foreign_key="service_subscription.id", ondelete="RESTRICT", index=True)
     kind: PaymentKind = Field(default=PaymentKind.CHARGE, sa_type=enum_type(PaymentKind, "payment_kind"), nullable=False)
     refund_of_payment_id: int | None = Field(default=None, foreign_key="payment.id", ondelete="RESTRICT")
     stripe_charge_id: str | None = Field(default=None, max_length=64, sa_column_kwargs={"unique": True})

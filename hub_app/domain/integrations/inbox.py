@@ -21,10 +21,11 @@ def record_event(db: Session, *, provider: str, event_id: str, event_type: str, 
 
     Uses a savepoint so a concurrent duplicate insert loses cleanly to the unique constraint.
     """
+    event_id = event_id[:300]  # the column's length: look up exactly what is stored
     existing = db.scalar(select(WebhookEvent).where(WebhookEvent.provider == provider, WebhookEvent.event_id == event_id))
     if existing is not None:
         return existing, False
-    event = WebhookEvent(provider=provider, event_id=event_id[:300], event_type=event_type[:100],
+    event = WebhookEvent(provider=provider, event_id=event_id, event_type=event_type[:100],
                          payload=payload, store_id=store_id)
     try:
         with db.begin_nested():

@@ -1,0 +1,73 @@
+"""POST /webhooks/stripe: verify Stripe-Signature over the raw body, record once, enqueue, answer.
+
+One endpoint serves both Stripe endpoints (platform events and Connect events from the stores'
+accounts): a delivery is genuine when it verifies with either signing secret. Nothing is parsed
+or stored before the signature (and its timestamp, 300 s tolerance) checks out.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import stripe
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from hub_app import db as hub_db
+from hub_app.domain.billing.events import record_delivery
+from hub_app.domain.tenancy import TenantContext
+from hub_app.settings import get_settings
+
+logger = logging.getLogger(__name__)
+TOLERANCE_SECONDS = 300
+
+router = APIRouter()
+
+
+def _secrets() -> list[str]:
+    settings = get_settings()
+    return [s for s in (settings.stripe_webhook_secret, settings.stripe_connect_webhook_secret) if s]
+
+
+def verify(payload: bytes, header: str | None, secrets: list[str]) -> bool:
+    if not header:
+        return False
+    for secret in secrets:
+        try:
+            stripe.WebhookSignature.verify_header(payload.decode("utf-8"), header, secret, TOLERANCE_SECONDS)
+            return True
+        except (stripe.SignatureVerificationError, UnicodeDecodeError):
+            continue
+    return False
+
+
+def accept_delivery(payload: bytes, header: str | None) -> tuple[int, dict]:
+    """Verify, record and enqueue one delivery; returns (HTTP status, body). Blocking: run in a thread."""
+    secrets = _secrets()
+    if not secrets:
+        return 503, {"error": "stripe webhooks are not configured"}
+    if not verify(payload, header, secrets):
+        return 400, {"error": "invalid signature"}
+    try:
+        event = json.loads(payload)
+        event_id, event_type = event["id"], event["type"]
+    except (ValueError, KeyError, TypeError):
+        return 400, {"error": "invalid payload"}
+    with hub_db.unit_of_work(TenantContext.system()) as db:
+        inbox_id, is_new = record_delivery(db, event_id=str(event_id), event_type=str(event_type),
+                                           payload=payload.decode("utf-8"))
+    if is_new:
+        from workers.stripe_actors import process_stripe_event
+
+        # After the commit: the worker must find the row. A lost enqueue is picked up by the sweep.
+        process_stripe_event.send(inbox_id)
+    return 200, {"received": True, "duplicate": not is_new}
+
+
+@router.post("/stripe")
+async def stripe_webhook(request: Request) -> JSONResponse:
+    payload = await request.body()
+    status, body = await run_in_threadpool(accept_delivery, payload, request.headers.get("stripe-signature"))
+    return JSONResponse(body, status_code=status)

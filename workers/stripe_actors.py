@@ -1,0 +1,93 @@
+"""Stripe work in the background: apply inbox events, release expired payment holds, sweep.
+
+Actors take ids and are idempotent (an inbox row is applied once; a redelivered message finds it
+processed). A failed attempt is rolled back, written to the inbox row (attempts, last_error) and
+retried by Dramatiq with exponential backoff.
+"""
+
+from __future__ import annotations
+
+from workers.broker import broker  # noqa: F401  (sets the global broker before any actor)
+
+import logging
+import threading
+from datetime import timedelta
+
+import dramatiq
+
+from hub_app import db as hub_db
+from hub_app.domain.billing import events, service
+from hub_app.domain.integrations import inbox
+from hub_app.domain.tenancy import TenantContext
+from hub_app.domain.types import utcnow
+
+logger = logging.getLogger(__name__)
+QUEUE = "stripe"
+TICK_SECONDS = 60
+# A recorded event whose message should long have run: its enqueue was lost.
+SWEEP_AFTER = timedelta(minutes=5)
+
+
+@dramatiq.actor(queue_name=QUEUE, max_retries=12, min_backoff=1_000, max_backoff=15 * 60_000)
+def process_stripe_event(inbox_id: int) -> None:
+    ctx = TenantContext.system()
+    try:
+        with hub_db.unit_of_work(ctx) as db:
+            events.process_inbox_event(db, ctx, inbox_id)
+    except Exception as exc:
+        with hub_db.unit_of_work(ctx) as db:
+            events.record_failure(db, inbox_id, f"{type(exc).__name__}: {exc}")
+        raise
+
+
+@dramatiq.actor(queue_name=QUEUE, max_retries=3, min_backoff=5_000)
+def expire_payment_holds() -> None:
+    """Run every minute: pending bookings past their hold are released (and their sessions closed)."""
+    ctx = TenantContext.system()
+    with hub_db.unit_of_work(ctx) as db:
+        service.expire_payment_holds(db, ctx)
+
+
+@dramatiq.actor(queue_name=QUEUE, max_retries=0)
+def sweep_stripe_inbox() -> None:
+    """Re-enqueue inbox rows that were recorded but whose message was lost (e.g. a crash)."""
+    cutoff = utcnow() - SWEEP_AFTER
+    with hub_db.unit_of_work(TenantContext.system()) as db:
+        ids = [row.id for row in inbox.pending_events(db)
+               if row.provider == events.PROVIDER and row.received_at < cutoff and row.attempts == 0]
+    for inbox_id in ids:
+        process_stripe_event.send(inbox_id)
+
+
+class StripeTicker(dramatiq.Middleware):
+    """While a worker runs, enqueue the hold expiry and the inbox sweep every TICK_SECONDS."""
+
+    def __init__(self, interval: float = TICK_SECONDS):
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def after_worker_boot(self, broker, worker) -> None:
+        if self.interval <= 0 or self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="stripe-ticker", daemon=True)
+        self._thread.start()
+
+    def before_worker_shutdown(self, broker, worker) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                expire_payment_holds.send()
+                sweep_stripe_inbox.send()
+            except Exception:  # the queue is down; try again next interval
+                logger.warning("Could not enqueue the Stripe tick", exc_info=True)
+
+
+if not any(isinstance(m, StripeTicker) for m in broker.middleware):
+    broker.add_middleware(StripeTicker())
