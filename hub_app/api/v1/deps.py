@@ -1,0 +1,133 @@
+"""Who is calling and in which store: bearer tokens and slugs turned into a TenantContext.
+
+The context comes from the domain's own constructors (`TenantContext.for_user(...).in_store(...)`),
+so a store manager addressing another store's slug is refused by the tenancy layer itself
+(TenantViolation, 403) rather than by a role check here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from hub_app import db as hub_db
+from hub_app.domain.accounts.models import AppUser
+from hub_app.domain.accounts.service import user_for_token
+from hub_app.domain.errors import NotAuthenticated, NotFound
+from hub_app.domain.stores.models import Store
+from hub_app.domain.stores.service import get_store_by_slug
+from hub_app.domain.tenancy import TenantContext
+from hub_app.i18n import normalize_locale, t
+
+bearer_scheme = HTTPBearer(
+    auto_error=False,
+    description="A session token from `POST /auth/token`: `Authorization: Bearer <access_token>`.",
+)
+
+# Anything else cannot be a slug (current or old), so it is an unknown store without a query.
+_SLUG_SHAPE = re.compile(r"^[A-Za-z0-9-]{1,80}$")
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The signed-in user (None when anonymous), the raw token, and the request's locale."""
+
+    user: AppUser | None
+    token: str | None
+    locale: str
+    ip: str | None
+
+    def context(self, store_id: int | None = None) -> TenantContext:
+        """The caller acting inside `store_id` (or across their own data when None)."""
+        if self.user is None:
+            return TenantContext.anonymous(store_id, locale=self.locale)
+        ctx = TenantContext.for_user(self.user)
+        return ctx.in_store(store_id) if store_id is not None else ctx
+
+
+@dataclass(frozen=True)
+class StoreScope:
+    store: Store
+    caller: Caller
+    ctx: TenantContext
+
+
+def request_locale(request: Request) -> str:
+    return normalize_locale(request.headers.get("accept-language", "").split(",")[0].strip())
+
+
+def _user(db: Session, credentials: HTTPAuthorizationCredentials | None, locale: str) -> AppUser | None:
+    if credentials is None:
+        return None
+    user = user_for_token(db, credentials.credentials)
+    if user is None:
+        # A token that was sent but is wrong is an error even on public routes: the client
+        # should learn that its session ended rather than silently act anonymously.
+        raise NotAuthenticated(t("api.token_invalid", locale))
+    return user
+
+
+def _store(db: Session, slug: str, locale: str) -> Store:
+    if not _SLUG_SHAPE.match(slug):
+        raise NotFound(t("store.not_found", locale))
+    return get_store_by_slug(db, slug, locale)
+
+
+def _caller(request: Request, user: AppUser | None, credentials) -> Caller:
+    return Caller(
+        user=user,
+        token=credentials.credentials if credentials is not None and user is not None else None,
+        locale=(user.locale if user is not None else None) or request_locale(request),
+        ip=request.client.host if request.client else None,
+    )
+
+
+def optional_caller(
+    request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer_scheme)
+) -> Caller:
+    locale = request_locale(request)
+    if credentials is None:
+        return _caller(request, None, None)
+    with hub_db.unit_of_work(TenantContext.anonymous(locale=locale)) as db:
+        user = _user(db, credentials, locale)
+    return _caller(request, user, credentials)
+
+
+def signed_in(caller: Caller = Depends(optional_caller)) -> Caller:
+    if caller.user is None:
+        raise NotAuthenticated(t("auth.not_signed_in", caller.locale))
+    return caller
+
+
+def store_scope(
+    slug: str, request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer_scheme)
+) -> StoreScope:
+    """The store at `slug` (old slugs included) and the caller's context inside it."""
+    locale = request_locale(request)
+    with hub_db.unit_of_work(TenantContext.anonymous(locale=locale)) as db:
+        store = _store(db, slug, locale)
+        user = _user(db, credentials, locale)
+    caller = _caller(request, user, credentials)
+    return StoreScope(store=store, caller=caller, ctx=caller.context(store.id))
+
+
+def signed_in_store_scope(scope: StoreScope = Depends(store_scope)) -> StoreScope:
+    if scope.caller.user is None:
+        raise NotAuthenticated(t("auth.not_signed_in", scope.caller.locale))
+    return scope
+
+
+def public_store(slug: str, request: Request) -> Store:
+    """The store at `slug` for routes that need no caller at all."""
+    locale = request_locale(request)
+    with hub_db.unit_of_work(TenantContext.anonymous(locale=locale)) as db:
+        return _store(db, slug, locale)
+
+
+def operation_id(route) -> str:
+    """OpenAPI operationIds are the handler names (unique across the v1 routers)."""
+    return route.name

@@ -1,0 +1,88 @@
+"""A store's services (public list, management create) and their free times."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from hub_app import db as hub_db
+from hub_app.api.v1.deps import (
+    StoreScope, operation_id, public_store, request_locale, signed_in_store_scope,
+)
+from hub_app.api.v1.errors import error_responses
+from hub_app.api.v1.schemas import PathId, MAX_YEAR, MIN_YEAR, ServiceIn, ServiceOut, SlotOut
+from hub_app.api.v1.serializers import local, service_out
+from hub_app.domain.bookings.availability import free_slots
+from hub_app.domain.errors import ValidationFailed
+from hub_app.domain.scheduling.service import ServiceInput, create_service, get_service, service_calendar_ids
+from hub_app.domain.stores.models import Store
+from hub_app.domain.stores.public import bookable_services
+from hub_app.domain.tenancy import TenantContext
+from hub_app.i18n import t
+
+router = APIRouter(prefix="/stores/{slug}/services", tags=["services"], generate_unique_id_function=operation_id)
+
+ServiceId = PathId
+# One request answers at most two months: enough for a month view with its edges.
+MAX_AVAILABILITY_DAYS = 62
+
+
+@router.get("", response_model=list[ServiceOut], responses=error_responses(404, 422))
+def read_services(request: Request, store: Store = Depends(public_store)) -> list[ServiceOut]:
+    """Services a client can book: not archived and offered by at least one active calendar."""
+    ctx = TenantContext.anonymous(store.id, locale=request_locale(request))
+    with hub_db.unit_of_work(ctx) as db:
+        return [service_out(s, store, service_calendar_ids(db, s.id)) for s in bookable_services(db, ctx)]
+
+
+@router.get("/{service_id}", response_model=ServiceOut, responses=error_responses(404, 422))
+def read_service(service_id: ServiceId, request: Request, store: Store = Depends(public_store)) -> ServiceOut:
+    ctx = TenantContext.anonymous(store.id, locale=request_locale(request))
+    with hub_db.unit_of_work(ctx) as db:
+        service = get_service(db, ctx, service_id)
+        return service_out(service, store, service_calendar_ids(db, service.id))
+
+
+@router.post("", status_code=201, response_model=ServiceOut, responses=error_responses(400, 401, 403, 404, 422))
+def add_service(body: ServiceIn, scope: StoreScope = Depends(signed_in_store_scope)) -> ServiceOut:
+    """Define a service and the calendars that offer it."""
+    values = body.model_dump()
+    # The same calendar twice means once (the link table has one row per pair).
+    values["calendar_ids"] = list(dict.fromkeys(body.calendar_ids))
+    with hub_db.unit_of_work(scope.ctx) as db:
+        service = create_service(db, scope.ctx, ServiceInput(**values))
+        return service_out(service, scope.store, values["calendar_ids"])
+
+
+def _check_range(start: date, end: date, locale: str) -> None:
+    for name, value in (("start", start), ("end", end)):
+        if not MIN_YEAR <= value.year <= MAX_YEAR:
+            message = t("api.date_out_of_range", locale, min=MIN_YEAR, max=MAX_YEAR)
+            raise ValidationFailed(message, fields={name: message})
+    if end < start:
+        message = t("validation.time_range", locale)
+        raise ValidationFailed(message, fields={"end": message})
+    if (end - start).days + 1 > MAX_AVAILABILITY_DAYS:
+        message = t("api.range_too_long", locale, days=MAX_AVAILABILITY_DAYS)
+        raise ValidationFailed(message, fields={"end": message})
+
+
+@router.get("/{service_id}/availability", response_model=list[SlotOut], responses=error_responses(404, 422))
+def availability(
+    service_id: ServiceId,
+    request: Request,
+    start: Annotated[date, Query(description="First local day (YYYY-MM-DD), in the store's timezone.")],
+    end: Annotated[date, Query(description=f"Last local day, inclusive; at most {MAX_AVAILABILITY_DAYS} days.")],
+    persons: Annotated[int, Query(ge=1, le=1000)] = 1,
+    store: Store = Depends(public_store),
+) -> list[SlotOut]:
+    """Free start times for `persons` people, in the store's UTC offset."""
+    locale = request_locale(request)
+    _check_range(start, end, locale)
+    ctx = TenantContext.anonymous(store.id, locale=locale)
+    with hub_db.unit_of_work(ctx) as db:
+        slots = free_slots(db, ctx, service_id, start, end, persons)
+    tz = store.timezone
+    return [SlotOut(start=local(s.start, tz), end=local(s.end, tz), remaining=s.remaining) for s in slots]
