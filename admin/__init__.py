@@ -1,0 +1,1 @@
+"""The admin panel (SQLAdmin) mounted at /admin: see admin.setup.mount_admin."""

@@ -1,0 +1,26 @@
+"""Every admin view in menu order."""
+
+from admin.views.accounts import UserAdmin
+from admin.views.billing import PaymentAdmin, ServiceSubscriptionAdmin, SubscriptionAdmin, SubscriptionPlanAdmin
+from admin.views.bookings import BookingAdmin
+from admin.views.integrations import (
+    AuditEntryAdmin, CalendlyConnectionAdmin, CalendlyEventTypeLinkAdmin, WebhookEventAdmin,
+)
+from admin.views.notifications import NotificationAdmin, NotificationTemplateAdmin
+from admin.views.onboarding import OnboardingView
+from admin.views.scheduling import (
+    BlockedPeriodAdmin, CalendarAdmin, CalendarServiceAdmin, CalendarSlotAdmin, DateOverrideAdmin,
+    ExternalBusyTimeAdmin, OpeningRuleAdmin, ServiceAdmin,
+)
+from admin.views.stores import StoreAdmin, StorePhotoAdmin
+
+ALL_VIEWS = [
+    StoreAdmin, OnboardingView, StorePhotoAdmin,
+    UserAdmin,
+    ServiceAdmin, CalendarAdmin, CalendarServiceAdmin, OpeningRuleAdmin, DateOverrideAdmin, BlockedPeriodAdmin,
+    CalendarSlotAdmin, ExternalBusyTimeAdmin,
+    BookingAdmin, PaymentAdmin,
+    SubscriptionPlanAdmin, SubscriptionAdmin, ServiceSubscriptionAdmin,
+    NotificationAdmin, NotificationTemplateAdmin,
+    WebhookEventAdmin, CalendlyConnectionAdmin, CalendlyEventTypeLinkAdmin, AuditEntryAdmin,
+]

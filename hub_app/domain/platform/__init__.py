@@ -1,0 +1,1 @@
+"""Platform administration: work only an admin does (onboarding, plans, deletes, dashboard)."""

@@ -1,0 +1,367 @@
+"""Admin-only operations on users, stores, bookings, webhook events and payments.
+
+Everything here takes an admin `TenantContext` (bypass, role admin) and goes through the area
+services where one exists (accounts.create_user, stores.onboard_store/update_store, the booking
+lifecycle, refunds), adding the rules only the admin panel needs: deletes that refuse to drop
+history, archiving, and the audit trail of what an admin changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from hub_app.domain.accounts.models import AppUser, AuthSession, UserRole
+from hub_app.domain.accounts.service import create_user
+from hub_app.domain.audit.service import record, snapshot
+from hub_app.domain.billing.models import Payment, ServiceSubscription, Subscription
+from hub_app.domain.bookings.models import Booking, BookingStatus
+from hub_app.domain.errors import Conflict, NotFound, ValidationFailed
+from hub_app.domain.integrations.models import InboxStatus, WebhookEvent
+from hub_app.domain.notifications.models import Channel, Notification, NotificationKind, NotificationStatus
+from hub_app.domain.permissions import Feature, require
+from hub_app.domain.platform._hooks import optional_function, optional_module
+from hub_app.domain.platform.password_setup import make_password_setup_link
+from hub_app.domain.stores.models import Store
+from hub_app.domain.stores.service import ManagerInput, StoreInput, onboard_store, update_store
+from hub_app.domain.tenancy import TenantContext
+from hub_app.domain.types import utcnow
+from hub_app.domain.validation import check_age, check_locale, normalize_email, normalize_phone
+from hub_app.i18n import t
+
+# --- onboarding and password setup ------------------------------------------------------------
+
+
+@dataclass
+class OnboardingResult:
+    store: Store
+    manager: AppUser
+    notification: Notification
+    setup_link: str
+
+
+def onboard_store_with_manager(db: Session, ctx: TenantContext, store: StoreInput, manager_email: str,
+                               manager_first_name: str = "", manager_last_name: str = "") -> OnboardingResult:
+    """Create a store and its manager in one step and queue the manager's "set your password" email.
+
+    The manager gets a long random password nobody knows; the emailed link is how they choose one.
+    """
+    require(ctx, Feature.MANAGE_STORES)
+    unusable_password = secrets.token_urlsafe(32)
+    row, user = onboard_store(db, ctx, store, ManagerInput(
+        email=manager_email, password=unusable_password,
+        first_name=(manager_first_name or "").strip()[:100], last_name=(manager_last_name or "").strip()[:100],
+    ))
+    record(db, ctx, entity=row, action="onboarded", after=snapshot(row))
+    notification, link = send_password_setup(db, ctx, user)
+    return OnboardingResult(store=row, manager=user, notification=notification, setup_link=link)
+
+
+def send_password_setup(db: Session, ctx: TenantContext, user: AppUser) -> tuple[Notification, str]:
+    """Queue an email with a signed link that lets `user` choose a password (store staff only)."""
+    require(ctx, Feature.MANAGE_MANAGERS)
+    if user.store_id is None:
+        # Notifications belong to a store; clients reset their password themselves.
+        message = t("admin.setup_link_needs_store", ctx.locale)
+        raise ValidationFailed(message, fields={"store_id": message})
+    store = db.get(Store, user.store_id)
+    link = make_password_setup_link(user)
+    locale = user.locale or (store.locale if store else "en")
+    subject = t("admin.setup_email.subject", locale, store=store.name if store else "")
+    body = t("admin.setup_email.body", locale, name=user.first_name or user.email, link=link,
+             store=store.name if store else "")
+    dedupe_key = "account-setup:%s:%s" % (user.id, hashlib.sha256(link.encode()).hexdigest()[:16])
+    notification = Notification(
+        store_id=user.store_id, recipient_user_id=user.id, type=Channel.EMAIL, kind=NotificationKind.ACCOUNT,
+        subject=subject, body=body, to_address=user.email, status=NotificationStatus.PENDING,
+        dedupe_key=dedupe_key, next_attempt_at=utcnow(),
+    )
+    outbox = optional_module("hub_app.domain.notifications.outbox")
+    if outbox is not None:
+        # The outbox enqueues the sender once this transaction commits (or its sweeper does later).
+        with outbox.acting_for_store(db, user.store_id):
+            notification = outbox.add_once(db, notification) or notification
+    else:
+        db.add(notification)
+        db.flush()
+    return notification, link
+
+
+# --- users ------------------------------------------------------------------------------------
+
+USER_EDITABLE_FIELDS = (
+    "first_name", "last_name", "email", "phone_number", "address", "age", "locale", "role", "store_id", "is_active",
+)
+
+
+def admin_create_user(db: Session, ctx: TenantContext, *, email: str, password: str, role: UserRole | str,
+                      first_name: str = "", last_name: str = "", store_id: int | None = None,
+                      phone: str | None = None, locale: str = "en") -> AppUser:
+    role = UserRole(role)
+    if store_id is not None and db.get(Store, store_id) is None:
+        raise NotFound(t("store.not_found", ctx.locale))
+    user = create_user(db, ctx, email=email, password=password, role=role, first_name=first_name or "",
+                       last_name=last_name or "", store_id=store_id, phone=phone or None,
+                       locale=check_locale(locale or "en", ctx.locale))
+    record(db, ctx, entity=user, action="created", after=snapshot(user))
+    return user
+
+
+def update_user(db: Session, ctx: TenantContext, user_id: int, changes: dict) -> AppUser:
+    """Edit an account. The password is not editable here: send a setup link instead."""
+    require(ctx, Feature.MANAGE_MANAGERS)
+    user = _user(db, ctx, user_id)
+    unknown = set(changes) - set(USER_EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationFailed("Unknown fields: " + ", ".join(sorted(unknown)), fields={k: "unknown field" for k in unknown})
+    before = snapshot(user)
+    values = dict(changes)
+    errors: dict[str, str] = {}
+    if "email" in values:
+        try:
+            values["email"] = normalize_email(str(values["email"] or ""), locale=ctx.locale)
+            other = db.scalar(select(AppUser.id).where(AppUser.email == values["email"]))
+            if other is not None and other != user.id:
+                errors["email"] = t("auth.email_taken", ctx.locale)
+        except ValidationFailed as exc:
+            errors.update(exc.fields)
+    if values.get("phone_number"):
+        try:
+            values["phone_number"] = normalize_phone(str(values["phone_number"]), locale=ctx.locale, field="phone_number")
+        except ValidationFailed as exc:
+            errors.update(exc.fields)
+    elif "phone_number" in values:
+        values["phone_number"] = None
+    if values.get("age") not in (None, ""):
+        try:
+            values["age"] = check_age(values["age"], ctx.locale)
+        except ValidationFailed as exc:
+            errors.update(exc.fields)
+    elif "age" in values:
+        values["age"] = None
+    if "locale" in values:
+        values["locale"] = check_locale(str(values["locale"] or "en"), ctx.locale)
+    role = UserRole(values.get("role", user.role))
+    store_id = values.get("store_id", user.store_id)
+    if role == UserRole.STORE_MANAGER:
+        if store_id is None:
+            errors["store_id"] = t("validation.manager_store", ctx.locale)
+        elif db.get(Store, store_id) is None:
+            errors["store_id"] = t("store.not_found", ctx.locale)
+    else:
+        values["store_id"] = None
+    values["role"] = role
+    if user.id == ctx.user_id and (role != UserRole.ADMIN or values.get("is_active") is False):
+        errors["role"] = t("admin.cannot_demote_self", ctx.locale)
+    if errors:
+        raise ValidationFailed(next(iter(errors.values())), fields=errors)
+    if user.role == UserRole.STORE_MANAGER and role != UserRole.STORE_MANAGER:
+        _release_primary_manager(db, user)
+    for name, value in values.items():
+        setattr(user, name, value.strip() if isinstance(value, str) and name in ("first_name", "last_name", "address") else value)
+    if values.get("is_active") is False:
+        _revoke_sessions(db, user)
+    db.flush()
+    record(db, ctx, entity=user, action="updated", before=before, after=snapshot(user))
+    return user
+
+
+def archive_user(db: Session, ctx: TenantContext, user_id: int) -> AppUser:
+    """Deactivate an account: it can no longer sign in, and its history stays intact."""
+    return update_user(db, ctx, user_id, {"is_active": False})
+
+
+def user_history(db: Session, user_id: int) -> dict[str, int]:
+    """Rows that record what happened to this person; while any exist the account is not deleted."""
+    return {
+        "bookings": db.scalar(select(func.count()).select_from(Booking).where(Booking.client_user_id == user_id)) or 0,
+        "payments": db.scalar(select(func.count()).select_from(Payment).where(Payment.user_id == user_id)) or 0,
+        "subscriptions": db.scalar(select(func.count()).select_from(ServiceSubscription)
+                                   .where(ServiceSubscription.client_user_id == user_id)) or 0,
+    }
+
+
+def delete_user(db: Session, ctx: TenantContext, user_id: int) -> None:
+    """Delete an account that has no history; otherwise refuse and suggest deactivating it."""
+    require(ctx, Feature.MANAGE_MANAGERS)
+    user = _user(db, ctx, user_id)
+    if user.id == ctx.user_id:
+        raise Conflict(t("admin.cannot_delete_self", ctx.locale))
+    history = user_history(db, user.id)
+    if any(history.values()):
+        raise Conflict(t("admin.user_has_history", ctx.locale, **history))
+    if user.role == UserRole.ADMIN:
+        admins = db.scalar(select(func.count()).select_from(AppUser).where(
+            AppUser.role == UserRole.ADMIN, AppUser.is_active.is_(True), AppUser.id != user.id)) or 0
+        if admins == 0:
+            raise Conflict(t("admin.last_admin", ctx.locale))
+    before = snapshot(user)
+    _release_primary_manager(db, user)
+    # Messages addressed to the person go with them; sessions cascade in the database.
+    db.execute(delete(Notification).where(Notification.recipient_user_id == user.id))
+    db.delete(user)
+    db.flush()
+    record(db, ctx, entity=user, action="deleted", before=before, store_id=None)
+
+
+def _user(db: Session, ctx: TenantContext, user_id: int) -> AppUser:
+    user = db.get(AppUser, user_id)
+    if user is None:
+        raise NotFound(t("user.not_found", ctx.locale))
+    return user
+
+
+def _release_primary_manager(db: Session, user: AppUser) -> None:
+    db.execute(update(Store).where(Store.manager_user_id == user.id).values(manager_user_id=None))
+
+
+def _revoke_sessions(db: Session, user: AppUser) -> None:
+    db.execute(update(AuthSession).where(AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None))
+               .values(revoked_at=utcnow()))
+
+
+# --- stores -----------------------------------------------------------------------------------
+
+
+def admin_update_store(db: Session, ctx: TenantContext, store_id: int, changes: dict) -> Store:
+    store = db.get(Store, store_id)
+    if store is None:
+        raise NotFound(t("store.not_found", ctx.locale))
+    before = snapshot(store)
+    store = update_store(db, ctx, store_id, changes)
+    record(db, ctx, entity=store, action="updated", before=before, after=snapshot(store), store_id=store.id)
+    return store
+
+
+def set_store_payments(db: Session, ctx: TenantContext, store_id: int, enabled: bool) -> Store:
+    """The Stripe switch. Off: managers get no payment settings and clients are never asked to pay."""
+    return admin_update_store(db, ctx, store_id, {"stripe_enabled": bool(enabled)})
+
+
+def archive_store(db: Session, ctx: TenantContext, store_id: int) -> Store:
+    """Take a store offline (its page answers "not found"); its bookings and payments stay."""
+    return admin_update_store(db, ctx, store_id, {"is_active": False})
+
+
+def store_history(db: Session, store_id: int) -> dict[str, int]:
+    count = lambda model: db.scalar(select(func.count()).select_from(model).where(model.store_id == store_id)) or 0  # noqa: E731
+    return {
+        "bookings": count(Booking), "payments": count(Payment),
+        "subscriptions": count(Subscription) + count(ServiceSubscription),
+    }
+
+
+def delete_store(db: Session, ctx: TenantContext, store_id: int) -> None:
+    """Delete a store that never took a booking, with everything it owns (settings and staff).
+
+    A store with bookings, payments or subscriptions is refused: archive it instead.
+    """
+    require(ctx, Feature.MANAGE_STORES)
+    store = db.get(Store, store_id)
+    if store is None:
+        raise NotFound(t("store.not_found", ctx.locale))
+    history = store_history(db, store.id)
+    staff = list(db.scalars(select(AppUser).where(AppUser.store_id == store.id)))
+    for member in staff:
+        for name, value in user_history(db, member.id).items():
+            history[name] += value
+    if any(history.values()):
+        raise Conflict(t("admin.store_has_history", ctx.locale, **history))
+    before = snapshot(store)
+    from hub_app.domain.models import metadata, tenant_models
+
+    tenant_tables = {model.__table__ for model in tenant_models()}
+    store.manager_user_id = None
+    db.flush()
+    # Children before parents: the reverse of the dependency order of the whole schema.
+    for table in reversed(metadata.sorted_tables):
+        if table in tenant_tables:
+            db.execute(delete(table).where(table.c.store_id == store.id))
+    for member in staff:
+        db.execute(delete(Notification).where(Notification.recipient_user_id == member.id))
+        db.delete(member)
+    db.flush()
+    db.delete(store)
+    db.flush()
+    record(db, ctx, entity=store, action="deleted", before=before, store_id=None)
+
+
+# --- bookings ---------------------------------------------------------------------------------
+
+
+# Target status -> the booking service's function for it (each checks what that change needs:
+# a completed or no-show booking must have started; a cancellation releases the time).
+_STATUS_FUNCTIONS = {
+    BookingStatus.CONFIRMED: "confirm_booking",
+    BookingStatus.COMPLETED: "complete_booking",
+    BookingStatus.NO_SHOW: "mark_no_show",
+    BookingStatus.CANCELLED: "cancel_booking",
+}
+ADMIN_TARGET_STATUSES = tuple(_STATUS_FUNCTIONS)
+
+
+def change_booking_status(db: Session, ctx: TenantContext, booking_id: int, new_status: BookingStatus | str,
+                          reason: str | None = None) -> Booking:
+    """Move a booking through its lifecycle (the booking service and its `transition`).
+
+    The lifecycle refuses changes it does not allow and writes each change to the audit log with the
+    acting admin. A reschedule needs a new time, so it is not offered here. Cancelling does not
+    refund: refund the booking's payments from the payments list (the admin decides the amount).
+    """
+    require(ctx, Feature.MANAGE_BOOKINGS)
+    try:
+        target = BookingStatus(getattr(new_status, "value", new_status))
+    except ValueError:
+        raise ValidationFailed(t("admin.invalid_status", ctx.locale), fields={"status": t("admin.invalid_status", ctx.locale)}) from None
+    if target not in _STATUS_FUNCTIONS:
+        raise ValidationFailed(t("admin.invalid_status", ctx.locale), fields={"status": t("admin.invalid_status", ctx.locale)})
+    bookings = optional_module("hub_app.domain.bookings.service")
+    if bookings is None or not hasattr(bookings, "transition"):
+        raise ValidationFailed(t("admin.lifecycle_missing", ctx.locale))
+    if db.get(Booking, booking_id) is None:
+        raise NotFound(t("booking.not_found", ctx.locale))
+    change = getattr(bookings, _STATUS_FUNCTIONS[target], None)
+    if target == BookingStatus.CANCELLED and change is not None:
+        return change(db, ctx, booking_id, reason=(reason or "").strip() or None)
+    if change is not None:
+        return change(db, ctx, booking_id)
+    return bookings.transition(db, ctx, db.get(Booking, booking_id), target, (reason or "").strip() or None)
+
+
+# --- webhook inbox and payments ---------------------------------------------------------------
+
+
+def reset_webhook_event(db: Session, ctx: TenantContext, event_id: int) -> WebhookEvent:
+    """Put an inbox event back to "received" so it is processed again (by a worker or the sweeper)."""
+    require(ctx, Feature.FULL_DATA_ACCESS)
+    event = db.get(WebhookEvent, event_id)
+    if event is None:
+        raise NotFound(t("admin.not_found", ctx.locale))
+    before = {"status": event.status.value, "attempts": event.attempts, "last_error": event.last_error}
+    event.status = InboxStatus.RECEIVED
+    event.processed_at = None
+    event.last_error = None
+    db.flush()
+    record(db, ctx, entity=event, action="replay", before=before, after={"status": event.status.value},
+           store_id=event.store_id)
+    return event
+
+
+def refunds_available() -> bool:
+    return optional_function("hub_app.domain.billing.refunds", "refund_payment") is not None
+
+
+def refund_payment(db: Session, ctx: TenantContext, payment_id: int):
+    """Refund through the payments domain; a clear refusal when refunds are not configured."""
+    require(ctx, Feature.FULL_DATA_ACCESS)
+    refund = optional_function("hub_app.domain.billing.refunds", "refund_payment")
+    if refund is None:
+        raise ValidationFailed(t("admin.refunds_unavailable", ctx.locale))
+    payment = db.get(Payment, payment_id)
+    if payment is None:
+        raise NotFound(t("admin.not_found", ctx.locale))
+    return refund(db, ctx, payment.id)
