@@ -1,0 +1,354 @@
+"""The booking wizard at `/<store_slug>/book`: service → day → time → persons → details → done."""
+
+from __future__ import annotations
+
+import calendar
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import reflex as rx
+
+from hub_app.db import unit_of_work
+from hub_app.domain.accounts.models import AppUser, UserRole
+from hub_app.domain.accounts.service import ClientDetails, open_session_token
+from hub_app.domain.bookings.availability import days_with_free_slots, free_slots
+from hub_app.domain.bookings.models import BookingStatus
+from hub_app.domain.bookings.pricing import price_for
+from hub_app.domain.bookings.service import BookingRequest, book, get_booking
+from hub_app.domain.errors import Conflict, DomainError, SlotTaken, ValidationFailed
+from hub_app.domain.scheduling.service import get_service
+from hub_app.domain.stores.service import get_store
+from hub_app.i18n import format_date, format_datetime, format_money, format_time, normalize_locale, t
+from hub_app.state.store import StoreState, price_label
+
+STEPS = ("service", "day", "time", "persons", "details", "done")
+DETAIL_FIELDS = ("first_name", "last_name", "age", "email", "phone", "address")
+# The domain names the stored phone column; the form calls the field "phone".
+_FIELD_ALIASES = {"phone_number": "phone"}
+
+
+def month_cells(year: int, month: int, free: dict[date, int], today: date) -> list[dict[str, str]]:
+    """A Monday-first grid of one month: blanks, then one cell per day with its free-time count."""
+    first_weekday, days = calendar.monthrange(year, month)
+    cells = [{"day": "", "iso": "", "free": "0", "kind": "blank"} for _ in range(first_weekday)]
+    for day in range(1, days + 1):
+        d = date(year, month, day)
+        count = free.get(d, 0)
+        kind = "past" if d < today else ("free" if count else "full")
+        cells.append({"day": str(day), "iso": d.isoformat(), "free": str(count), "kind": kind})
+    return cells
+
+
+class BookingState(StoreState):
+    step: str = "service"
+    service: dict[str, str] = {}
+    month: str = ""              # "YYYY-MM" shown in the day picker
+    day_cells: list[dict[str, str]] = []
+    day_iso: str = ""
+    slots: list[dict[str, str]] = []
+    slot_iso: str = ""           # chosen start, UTC ISO 8601
+    slot_remaining: int = 0
+    persons: int = 1
+    details: dict[str, str] = {}
+    field_errors: dict[str, str] = {}
+    form_error: str = ""
+    login_mode: bool = False
+    login_error: str = ""
+    next_free: list[str] = []    # starts offered after "this time was just taken"
+    submitting: bool = False
+    confirmation: dict[str, str] = {}
+    _price_amount: str = "0"
+    _idempotency_key: str = ""
+
+    # --- display values, formatted in the reader's language and the store's timezone ------
+
+    @rx.var
+    def month_label(self) -> str:
+        if not self.month:
+            return ""
+        year, month = (int(p) for p in self.month.split("-"))
+        return format_date(date(year, month, 1), locale=normalize_locale(self.locale), fmt="LLLL y")
+
+    @rx.var
+    def day_label(self) -> str:
+        if not self.day_iso:
+            return ""
+        return format_date(date.fromisoformat(self.day_iso), locale=normalize_locale(self.locale))
+
+    @rx.var
+    def slot_label(self) -> str:
+        if not self.slot_iso:
+            return ""
+        tz = self.store.get("timezone", "UTC")
+        return format_time(datetime.fromisoformat(self.slot_iso), tz, normalize_locale(self.locale)) + f" ({tz})"
+
+    @rx.var
+    def price_text(self) -> str:
+        return format_money(Decimal(self._price_amount), self.store.get("currency", "EUR"), normalize_locale(self.locale))
+
+    @rx.var
+    def service_price_label(self) -> str:
+        if not self.service:
+            return ""
+        return price_label(self.service, self.store.get("currency", "EUR"), normalize_locale(self.locale))
+
+    @rx.var
+    def person_choices(self) -> list[str]:
+        if not self.service:
+            return []
+        low = int(self.service["min_persons"])
+        high = min(int(self.service["max_persons"]), max(self.slot_remaining, low))
+        return [str(n) for n in range(low, high + 1)]
+
+    @rx.var
+    def next_free_choices(self) -> list[dict[str, str]]:
+        tz = self.store.get("timezone", "UTC")
+        loc = normalize_locale(self.locale)
+        return [
+            {"iso": iso, "label": format_datetime(datetime.fromisoformat(iso), tz, loc, "medium")}
+            for iso in self.next_free
+        ]
+
+    @rx.var
+    def wizard_is_open(self) -> bool:
+        return self.step != "service"
+
+    # --- helpers -------------------------------------------------------------------------
+
+    def _store_today(self) -> date:
+        return datetime.now(ZoneInfo(self.store.get("timezone", "UTC"))).date()
+
+    def _user_ctx(self):
+        user = self._current_user()
+        return user, self._context(user, self._store_id)
+
+    def _reset_wizard(self) -> None:
+        self.step = "service"
+        self.service = {}
+        self.day_iso = self.slot_iso = ""
+        self.slots = []
+        self.next_free = []
+        self.field_errors = {}
+        self.form_error = self.login_error = ""
+        self.confirmation = {}
+        self.submitting = False
+        # One key per wizard run: a double click or a resent event books once.
+        self._idempotency_key = uuid.uuid4().hex
+
+    def _load_month(self) -> None:
+        year, month = (int(p) for p in self.month.split("-"))
+        first = date(year, month, 1)
+        last = date(year, month, calendar.monthrange(year, month)[1])
+        _, ctx = self._user_ctx()
+        with unit_of_work(ctx) as db:
+            free = days_with_free_slots(db, ctx, int(self.service["id"]), first, last,
+                                        persons=int(self.service["min_persons"]))
+        self.day_cells = month_cells(year, month, free, self._store_today())
+
+    def _update_price(self) -> None:
+        _, ctx = self._user_ctx()
+        with unit_of_work(ctx) as db:
+            service = get_service(db, ctx, int(self.service["id"]))
+            self._price_amount = str(price_for(service, self.persons, self.store.get("currency")))
+
+    # --- events ----------------------------------------------------------------------------
+
+    @rx.event
+    def start_wizard(self):
+        self._reset_wizard()
+        if self.store_status != "found":
+            return
+        wanted = self.router.url.query_parameters.get("service", "")
+        if any(s["id"] == wanted for s in self._service_facts):
+            return BookingState.choose_service(wanted)
+
+    @rx.event
+    def choose_service(self, service_id: str):
+        chosen = next((s for s in self._service_facts if s["id"] == str(service_id)), None)
+        if chosen is None:
+            return
+        self.service = chosen
+        self.persons = int(chosen["min_persons"])
+        self.day_iso = self.slot_iso = ""
+        today = self._store_today()
+        self.month = f"{today.year:04d}-{today.month:02d}"
+        self._load_month()
+        if not any(c["kind"] == "free" for c in self.day_cells):
+            # Nothing left this month (late in the month, say): open the next one instead.
+            self._shift_month(1)
+        self.step = "day"
+
+    def _shift_month(self, delta: int) -> None:
+        year, month = (int(p) for p in self.month.split("-"))
+        month += delta
+        year, month = year + (month - 1) // 12, (month - 1) % 12 + 1
+        today = self._store_today()
+        if (year, month) < (today.year, today.month):
+            return
+        self.month = f"{year:04d}-{month:02d}"
+        self._load_month()
+
+    @rx.event
+    def previous_month(self):
+        self._shift_month(-1)
+
+    @rx.event
+    def next_month(self):
+        self._shift_month(1)
+
+    @rx.event
+    def pick_day(self, iso: str):
+        day = date.fromisoformat(iso)
+        _, ctx = self._user_ctx()
+        with unit_of_work(ctx) as db:
+            found = free_slots(db, ctx, int(self.service["id"]), day, day, persons=int(self.service["min_persons"]))
+        tz, loc = self.store.get("timezone", "UTC"), self._loc()
+        self.day_iso = iso
+        self.slots = [
+            {"iso": s.start.isoformat(), "label": format_time(s.start, tz, loc), "remaining": str(s.remaining)}
+            for s in found
+        ]
+        self.step = "time"
+
+    @rx.event
+    def pick_time(self, iso: str, remaining: str):
+        self.slot_iso = iso
+        self.slot_remaining = int(remaining)
+        self.persons = int(self.service["min_persons"])
+        self._update_price()
+        self.step = "persons" if len(self.person_choices) > 1 else "details"
+
+    @rx.event
+    def set_persons(self, value: str):
+        if value in self.person_choices:
+            self.persons = int(value)
+            self._update_price()
+
+    @rx.event
+    def go_to(self, step: str):
+        """Back to an earlier step (the wizard never skips forward past unfilled steps)."""
+        if step in STEPS and STEPS.index(step) < STEPS.index(self.step) and self.step != "done":
+            self.step = step
+            self.form_error = ""
+
+    @rx.event
+    def continue_to_details(self):
+        self.step = "details"
+
+    @rx.event
+    def toggle_login(self):
+        self.login_mode = not self.login_mode
+        self.login_error = ""
+
+    @rx.event
+    def sign_in_in_flow(self, form_data: dict):
+        self.details = {**self.details, "email": str(form_data.get("email") or "")}
+        self.login_error = self._sign_in(self.details["email"], str(form_data.get("password") or "")) or ""
+        if not self.login_error:
+            self.login_mode = False
+
+    @rx.event
+    def pick_next_free(self, iso: str):
+        self.slot_iso = iso
+        self.day_iso = datetime.fromisoformat(iso).astimezone(ZoneInfo(self.store.get("timezone", "UTC"))).date().isoformat()
+        self.next_free = []
+        self.form_error = ""
+
+    @rx.event
+    def submit_registration(self, form_data: dict):
+        self.details = {name: str(form_data.get(name) or "") for name in DETAIL_FIELDS}
+        new_client = ClientDetails(**self.details, password=str(form_data.get("password") or ""), locale=self._loc())
+        yield from self._submit(new_client)
+
+    @rx.event
+    def submit_as_signed_in(self):
+        yield from self._submit(None)
+
+    def _submit(self, new_client: ClientDetails | None):
+        if self.submitting or self.step != "details":
+            return
+        self.submitting = True
+        self.field_errors, self.form_error, self.next_free = {}, "", []
+        yield
+        try:
+            self._book(new_client)
+        finally:
+            self.submitting = False
+
+    def _book(self, new_client: ClientDetails | None) -> None:
+        user, ctx = self._user_ctx()
+        if new_client is None and (user is None or user.role != UserRole.CLIENT):
+            self.form_error = t("booking.clients_only" if user else "auth.not_signed_in", self._loc())
+            return
+        request = BookingRequest(
+            service_id=int(self.service["id"]), start=datetime.fromisoformat(self.slot_iso),
+            persons=self.persons, idempotency_key=self._idempotency_key,
+        )
+        token = None
+        try:
+            with unit_of_work(ctx) as db:
+                booking = book(db, ctx, request, new_client=new_client if user is None else None)
+                if user is None:
+                    token = open_session_token(db, db.get(AppUser, booking.client_user_id),
+                                               self.router.session.client_ip or None)
+        except SlotTaken as exc:
+            self.form_error = t("booking.slot_taken", self._loc())
+            self.next_free = [str(iso) for iso in exc.details.get("next_free", [])][:6]
+            return
+        except (ValidationFailed, Conflict) as exc:
+            self.field_errors = {_FIELD_ALIASES.get(k, k): v for k, v in exc.fields.items()}
+            self.form_error = exc.message if not exc.fields else t("booking.fix_fields", self._loc())
+            return
+        except DomainError as exc:
+            self.form_error = exc.message
+            return
+        if token:
+            self.auth_token = token
+            self._current_user()
+        self.confirmation = self._describe(booking)
+        self.step = "done"
+        self._idempotency_key = uuid.uuid4().hex
+
+    def _describe(self, booking) -> dict[str, str]:
+        tz, loc = self.store.get("timezone", "UTC"), self._loc()
+        pending = booking.status == BookingStatus.PENDING
+        return {
+            "id": str(booking.id),
+            "service": self.service.get("name", ""),
+            "when": format_datetime(booking.start_at, tz, loc, "full"),
+            "persons": str(booking.number_of_persons),
+            "total": format_money(booking.total_amount, booking.currency, loc),
+            "status": t(f"booking.status.{booking.status.value}", loc),
+            "pending": "yes" if pending else "",
+            "hold_until": format_time(booking.hold_expires_at, tz, loc) if pending and booking.hold_expires_at else "",
+        }
+
+    @rx.event
+    def download_ics(self):
+        # Imported on use: only this download needs the icalendar package.
+        from hub_app.domain.bookings.ics import booking_ics
+
+        user, ctx = self._user_ctx()
+        if user is None or not self.confirmation:
+            return
+        with unit_of_work(ctx) as db:
+            booking = get_booking(db, ctx, int(self.confirmation["id"]))
+            data = booking_ics(booking, get_store(db, booking.store_id), get_service(db, ctx, booking.service_id))
+        return rx.download(data=data, filename=f"booking-{booking.id}.ics", mime_type="text/calendar")
+
+    @rx.event
+    def pay_now(self):
+        user = self._current_user()
+        if user is None or not self.confirmation:
+            return
+        result = self._checkout_redirect(user, self._store_id, int(self.confirmation["id"]))
+        if isinstance(result, str):
+            self.form_error = result
+            return
+        return result
+
+    @rx.event
+    def book_again(self):
+        self._reset_wizard()
