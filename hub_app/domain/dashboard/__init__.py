@@ -1,0 +1,1 @@
+"""Read models and small actions of the store manager dashboard that no other area provides."""

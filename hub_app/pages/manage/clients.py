@@ -1,0 +1,105 @@
+"""/manage/clients: everyone who booked here, their history here, export, and a message."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from hub_app.pages.components import tr
+from hub_app.pages.manage import ui
+from hub_app.pages.manage.layout import manage_page, register_section
+from hub_app.state.manage.sections import ClientsState as S
+
+
+def client_row(row: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.button(row["name"], variant="ghost", size="2", on_click=S.open_client(row["id"]),
+                                custom_attrs={"data-client-id": row["id"]})),
+        rx.table.cell(rx.text(row["email"], size="2"), rx.text(row["phone"], size="1", color_scheme="gray")),
+        rx.table.cell(row["bookings"], text_align="right"),
+        rx.table.cell(row["last"]),
+    )
+
+
+def message_form() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            rx.heading(tr("manage.clients.message"), size="3", as_="h3"),
+            ui.grid(
+                ui.select(tr("manage.notifications.channel"), "channel", [("sms", "SMS"), ("email", "Email")], prefix="cm"),
+                ui.field(tr("manage.notifications.subject"), "subject", "", prefix="cm",
+                         hint=tr("manage.notifications.subject_hint")),
+            ),
+            ui.textarea(tr("manage.notifications.body"), "body", "", prefix="cm", rows="3"),
+            rx.text(tr("manage.notifications.placeholders"), size="1", color_scheme="gray"),
+            rx.button(tr("manage.notifications.send"), type="submit", id="client-message-send"),
+            spacing="2", width="100%",
+        ),
+        on_submit=S.send, reset_on_submit=False, key=S.message_key, width="100%",
+    )
+
+
+def client_panel() -> rx.Component:
+    c = S.client
+    return ui.section(
+        c["name"],
+        rx.text(c["email"] + " · " + c["phone"], size="2"),
+        rx.cond(c["address"] != "", rx.text(c["address"], size="2", color_scheme="gray")),
+        rx.heading(tr("manage.clients.history"), size="3", as_="h3"),
+        rx.vstack(rx.foreach(S.history, lambda b: rx.flex(
+            rx.text(b["date_label"] + " " + b["start"], size="2", width="10em", flex_shrink="0"),
+            rx.text(b["service"], size="2", flex="1"),
+            ui.status_badge(b["status"], b["color"]),
+            rx.text(b["total"], size="2"),
+            spacing="2", align="center", width="100%", wrap="wrap",
+        )), width="100%", spacing="2", id="client-history"),
+        message_form(),
+        rx.button(tr("account.close"), on_click=S.close_client, variant="soft", color_scheme="gray"),
+        id_="client-panel",
+    )
+
+
+def content() -> rx.Component:
+    return rx.vstack(
+        rx.flex(
+            rx.form(
+                rx.flex(rx.input(name="search", default_value=S.search, placeholder=tr("manage.bookings.search_hint"),
+                                 aria_label=tr("manage.bookings.search"), size="3", min_width="14em"),
+                        rx.button(tr("manage.bookings.search"), type="submit", size="3"), spacing="2"),
+                on_submit=S.find, reset_on_submit=False,
+            ),
+            rx.spacer(),
+            rx.button(tr("manage.export_csv"), on_click=S.export_csv, variant="outline", size="3", id="export-clients"),
+            spacing="3", wrap="wrap", width="100%",
+        ),
+        rx.cond(S.client.get("id", "") != "", client_panel()),
+        rx.cond(
+            S.rows.length() > 0,
+            rx.box(rx.table.root(
+                rx.table.header(rx.table.row(
+                    rx.table.column_header_cell(tr("manage.bookings.client")),
+                    rx.table.column_header_cell(tr("manage.clients.contact")),
+                    rx.table.column_header_cell(tr("manage.nav.bookings"), text_align="right"),
+                    rx.table.column_header_cell(tr("manage.clients.last")),
+                )),
+                rx.table.body(rx.foreach(S.rows, client_row)),
+                width="100%", variant="surface", id="clients-table",
+            ), overflow_x="auto", width="100%"),
+            ui.empty("manage.clients.none"),
+        ),
+        rx.flex(
+            rx.button("‹", on_click=S.turn_page(-1), disabled=S.page == 0, variant="soft", aria_label=tr("manage.previous_page")),
+            rx.text(tr("manage.page") + " " + (S.page + 1).to_string() + " / " + S.page_count.to_string()),
+            rx.button("›", on_click=S.turn_page(1), disabled=S.page + 1 >= S.page_count, variant="soft",
+                      aria_label=tr("manage.next_page")),
+            spacing="3", align="center",
+        ),
+        spacing="4", width="100%",
+    )
+
+
+def clients_page() -> rx.Component:
+    return manage_page("clients", "manage.nav.clients", content())
+
+
+def register(app: rx.App) -> None:
+    register_section(app, "/manage/clients", clients_page, [S.load])

@@ -1,0 +1,233 @@
+"""/manage/integrations: connect Calendly (token, webhook, event types → calendar and service)
+and set up online payments (the store's Stripe account)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from hub_app.pages.components import tr
+from hub_app.pages.manage import ui
+from hub_app.pages.manage.layout import manage_page, register_section
+from hub_app.state.manage.integrations import IntegrationsState as S
+
+STATE_COLORS = {"connected": "green", "broken": "red", "disconnected": "gray", "not_connected": "gray"}
+WEBHOOK_COLORS = {"active": "green", "disabled": "amber", "unavailable": "gray"}
+STRIPE_COLORS = {"complete": "green", "restricted": "amber", "pending": "amber", "not_started": "gray"}
+
+
+def colored(value: rx.Var, colors: dict[str, str]) -> rx.Var:
+    return rx.match(value, *[(k, v) for k, v in colors.items()], "gray")
+
+
+def fact(label_key: str, value: rx.Component) -> rx.Component:
+    return rx.vstack(rx.text(tr(label_key), size="1", color_scheme="gray", weight="medium"), value,
+                     spacing="1", align="start")
+
+
+# --- Calendly ---------------------------------------------------------------------------------
+
+
+def calendly_facts() -> rx.Component:
+    state = S.calendly.get("state", "not_connected")
+    webhook = S.calendly.get("webhook", "")
+    return rx.vstack(
+        ui.grid(
+            fact("manage.integrations.connection",
+                 rx.badge(ui.tr_dynamic("manage.integrations.state.", state), color_scheme=colored(state, STATE_COLORS),
+                          size="2", id="calendly-state", custom_attrs={"data-state": state})),
+            fact("manage.integrations.webhook",
+                 rx.badge(ui.tr_dynamic("manage.integrations.webhook.", rx.cond(webhook != "", webhook, "none")),
+                          color_scheme=colored(webhook, WEBHOOK_COLORS), size="2", id="calendly-webhook",
+                          custom_attrs={"data-state": webhook})),
+            fact("manage.integrations.last_sync",
+                 rx.text(rx.cond(S.calendly.get("synced", "") != "", S.calendly.get("synced", ""),
+                                 tr("manage.integrations.never")), size="2", id="calendly-synced")),
+            fact("manage.integrations.token",
+                 rx.text(rx.cond(S.calendly.get("has_token", "") == "1", tr("manage.integrations.token_stored"),
+                                 tr("manage.integrations.token_none")), size="2")),
+            min_width="11em",
+        ),
+        rx.cond(webhook == "unavailable", rx.text(tr("manage.integrations.webhook_unavailable_hint"), size="2",
+                                                  color_scheme="gray")),
+        rx.cond(S.calendly.get("error", "") != "",
+                rx.callout(tr("manage.integrations.last_error") + ": " + S.calendly.get("error", ""),
+                           color_scheme=rx.cond(state == "broken", "red", "amber"), size="1", id="calendly-last-error",
+                           width="100%")),
+        spacing="3", width="100%",
+    )
+
+
+def token_form() -> rx.Component:
+    connected = S.calendly.get("state", "") == "connected"
+    return rx.form(
+        rx.flex(
+            rx.box(
+                ui.field(tr("manage.integrations.token_label"), "token", type_="password", prefix="calendly",
+                         hint=tr("manage.integrations.token_hint"), auto_complete="off"),
+                flex="1 1 18em",
+            ),
+            rx.button(rx.cond(connected, tr("manage.integrations.reconnect"), tr("manage.integrations.connect")),
+                      type="submit", size="3", id="calendly-connect", loading=S.busy == "connect"),
+            spacing="3", align="end", wrap="wrap", width="100%",
+        ),
+        # A new key after every action: the browser forgets what was typed in the token field.
+        key=S.form_version.to_string(),
+        on_submit=S.connect, reset_on_submit=True, width="100%",
+    )
+
+
+def calendly_actions() -> rx.Component:
+    return rx.flex(
+        rx.button(tr("manage.integrations.check_webhook"), on_click=S.refresh_webhook, variant="soft", size="3",
+                  id="calendly-refresh-webhook", loading=S.busy == "webhook"),
+        rx.button(tr("manage.integrations.sync_now"), on_click=S.sync_now, variant="soft", size="3",
+                  id="calendly-sync", loading=S.busy == "sync"),
+        rx.cond(
+            S.confirm_disconnect,
+            rx.flex(
+                rx.text(tr("manage.integrations.disconnect_question"), size="2"),
+                rx.button(tr("manage.integrations.disconnect_yes"), color_scheme="red", size="3",
+                          on_click=S.disconnect, id="calendly-disconnect-yes", loading=S.busy == "disconnect"),
+                rx.button(tr("account.cancel_no"), variant="soft", size="3", on_click=S.ask_disconnect(False)),
+                spacing="2", align="center", wrap="wrap",
+            ),
+            rx.button(tr("manage.integrations.disconnect"), on_click=S.ask_disconnect(True), variant="soft",
+                      color_scheme="red", size="3", id="calendly-disconnect"),
+        ),
+        spacing="2", wrap="wrap",
+    )
+
+
+def mapping_select(label_key: str, name: str, row: rx.Var, index: rx.Var, choices: rx.Var) -> rx.Component:
+    select_id = f"map-{name}-" + index.to_string()
+    return rx.vstack(
+        rx.el.label(tr(label_key), html_for=select_id, style={"fontWeight": "500", "fontSize": "0.9em"}),
+        rx.el.select(
+            rx.el.option(tr("manage.integrations.choose"), value=""),
+            rx.foreach(choices, lambda c: rx.el.option(c["name"], value=c["id"])),
+            id=select_id, name=name, default_value=row[name], style=ui.SELECT_STYLE,
+            custom_attrs={"aria-describedby": "manage-error"},
+        ),
+        spacing="1", width="100%", align="stretch",
+    )
+
+
+def event_type_card(row: rx.Var, index: rx.Var) -> rx.Component:
+    mapped = row["mapped"] != ""
+    return rx.card(
+        rx.form(
+            rx.vstack(
+                rx.flex(
+                    rx.heading(row["name"], size="3", as_="h4"),
+                    rx.cond(row["duration"] != "", rx.text(row["duration"] + " min", size="2", color_scheme="gray")),
+                    rx.cond(row["active"] != "1", rx.badge(tr("manage.integrations.inactive"), color_scheme="gray")),
+                    rx.spacer(),
+                    rx.cond(mapped,
+                            rx.badge("→ " + row["mapped"], color_scheme="green", size="2", class_name="mapping"),
+                            rx.badge(tr("manage.integrations.not_mapped"), color_scheme="amber", size="2",
+                                     class_name="mapping")),
+                    spacing="2", align="center", wrap="wrap", width="100%",
+                ),
+                rx.el.input(type="hidden", name="event_type_uri", value=row["uri"]),
+                rx.el.input(type="hidden", name="name", value=row["name"]),
+                ui.grid(
+                    mapping_select("manage.integrations.calendar", "calendar_id", row, index, S.calendars),
+                    mapping_select("manage.integrations.service", "service_id", row, index, S.services),
+                    min_width="12em",
+                ),
+                rx.flex(
+                    rx.button(tr("manage.save"), type="submit", size="3", class_name="save-mapping",
+                              aria_label=tr("manage.save") + ": " + row["name"]),
+                    rx.cond(mapped, rx.button(tr("manage.integrations.unmap"), type="button", variant="soft",
+                                              color_scheme="gray", size="3",
+                                              on_click=S.remove_mapping(row["uri"], row["name"]))),
+                    spacing="2", wrap="wrap",
+                ),
+                spacing="3", width="100%",
+            ),
+            key=row["uri"] + S.form_version.to_string(),
+            on_submit=S.save_mapping, reset_on_submit=False, width="100%",
+        ),
+        class_name="event-type", custom_attrs={"data-uri": row["uri"]}, width="100%",
+    )
+
+
+def event_types() -> rx.Component:
+    return rx.vstack(
+        rx.heading(tr("manage.integrations.event_types"), size="4", as_="h3"),
+        rx.text(tr("manage.integrations.event_types_hint"), size="2", color_scheme="gray"),
+        rx.cond(S.event_types.length() > 0,
+                rx.vstack(rx.foreach(S.event_types, event_type_card), spacing="3", width="100%",
+                          id="calendly-event-types"),
+                ui.empty("manage.integrations.no_event_types")),
+        spacing="3", width="100%",
+    )
+
+
+def calendly_section() -> rx.Component:
+    return ui.section(
+        "Calendly",
+        rx.text(tr("manage.integrations.calendly_intro"), size="2"),
+        rx.cond(S.calendly.get("state", "") != "", calendly_facts(), rx.spinner(size="2")),
+        token_form(),
+        rx.cond(S.calendly_connected, rx.vstack(calendly_actions(), rx.divider(), event_types(),
+                                                spacing="4", width="100%")),
+        id_="calendly",
+    )
+
+
+# --- Stripe -----------------------------------------------------------------------------------
+
+
+def payments_section() -> rx.Component:
+    p = S.payments
+    state = p.get("state", "")
+    ready = rx.vstack(
+        ui.grid(
+            fact("manage.integrations.online_payments",
+                 rx.cond(p.get("available", "") == "1",
+                         rx.badge(tr("manage.integrations.payments_on"), color_scheme="green", size="2",
+                                  id="payments-available", custom_attrs={"data-available": "1"}),
+                         rx.badge(tr("manage.integrations.payments_off"), color_scheme="gray", size="2",
+                                  id="payments-available", custom_attrs={"data-available": "0"}))),
+            fact("manage.integrations.stripe_account",
+                 rx.badge(ui.tr_dynamic("manage.integrations.stripe_state.", state),
+                          color_scheme=colored(state, STRIPE_COLORS), size="2", id="stripe-state",
+                          custom_attrs={"data-state": state})),
+            min_width="11em",
+        ),
+        rx.cond(p.get("reason", "") != "", rx.text(p.get("reason", ""), size="2", id="payments-reason")),
+        rx.cond(
+            p.get("configured", "") == "1",
+            rx.flex(
+                rx.button(rx.match(state, ("not_started", tr("manage.integrations.stripe_start")),
+                                   ("complete", tr("manage.integrations.stripe_review")),
+                                   tr("manage.integrations.stripe_continue")),
+                          on_click=S.start_onboarding, size="3", id="stripe-onboard", loading=S.busy == "stripe"),
+                rx.cond(state != "not_started",
+                        rx.button(tr("manage.integrations.stripe_refresh"), on_click=S.refresh_payments,
+                                  variant="soft", size="3", id="stripe-refresh", loading=S.busy == "stripe-refresh")),
+                spacing="2", wrap="wrap",
+            ),
+        ),
+        rx.text(tr("manage.integrations.stripe_hint"), size="1", color_scheme="gray"),
+        spacing="3", width="100%",
+    )
+    return ui.section(
+        tr("manage.integrations.payments_title"),
+        rx.text(tr("manage.integrations.payments_intro"), size="2"),
+        rx.cond(state != "", ready, rx.spinner(size="2")),
+        id_="payments",
+    )
+
+
+def content() -> rx.Component:
+    return rx.vstack(calendly_section(), payments_section(), spacing="4", width="100%")
+
+
+def integrations_page() -> rx.Component:
+    return manage_page("integrations", "manage.nav.integrations", content())
+
+
+def register(app: rx.App) -> None:
+    register_section(app, "/manage/integrations", integrations_page, [S.load])

@@ -1,0 +1,279 @@
+"""Domain-facing functions of the Services and Calendars sections (forms in, rows out)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from hub_app.db import unit_of_work
+from hub_app.domain.bookings.availability import free_slots
+from hub_app.domain.dashboard import setup
+from hub_app.domain.dashboard.access import dashboard_store, local_period, local_today, parse_date, parse_time
+from hub_app.domain.errors import ValidationFailed
+from hub_app.domain.scheduling import service as scheduling
+from hub_app.domain.scheduling.models import PriceType
+from hub_app.domain.tenancy import TenantContext
+from hub_app.domain.types import utcnow
+from hub_app.i18n import format_date, format_datetime, format_money, format_time, t
+
+WEEKDAYS = range(7)
+_RANGE = re.compile(r"^\s*(\d{1,2}:\d{2})\s*[-–]\s*(\d{1,2}:\d{2})\s*$")
+
+
+def _whole(form: dict, name: str, locale: str, *, required: bool = True, default: int | None = None) -> int | None:
+    text = str(form.get(name) or "").strip()
+    if not text:
+        if required and default is None:
+            raise ValidationFailed(t("validation.required", locale), fields={name: t("validation.required", locale)})
+        return default
+    try:
+        return int(text)
+    except ValueError:
+        message = t("manage.whole_number", locale)
+        raise ValidationFailed(message, fields={name: message})
+
+
+def _day(form: dict, name: str, locale: str) -> date | None:
+    text = str(form.get(name) or "").strip()
+    return parse_date(text, name, locale) if text else None
+
+
+def _on(form: dict, name: str) -> bool:
+    return str(form.get(name) or "").lower() in ("on", "true", "1", "yes")
+
+
+# --- services ---------------------------------------------------------------------------------
+
+
+def services_list(ctx: TenantContext) -> list[dict[str, str]]:
+    with unit_of_work(ctx) as db:
+        store = dashboard_store(db, ctx)
+        services = scheduling.list_services(db, ctx, include_archived=True)
+        names = {c.id: c.name for c in setup.calendars(db, ctx)}
+        rows = []
+        for s in services:
+            cal_ids = setup.service_calendars(db, ctx, s.id)
+            price = format_money(s.base_price_amount, store.currency, ctx.locale)
+            rows.append({
+                "id": str(s.id), "name": s.name, "duration": str(s.duration_minutes),
+                "price": price if s.price_type == PriceType.FIXED else t(f"store.price_{s.price_type.value}", ctx.locale, price=price),
+                "persons": f"{s.min_persons}–{s.max_persons}", "archived": "1" if s.is_archived else "",
+                "calendars": ", ".join(names.get(c, "") for c in cal_ids),
+                "bookings": str(setup.bookings_of_service(db, ctx, s.id)),
+                "payment": "1" if s.payment_enabled else "",
+            })
+    return rows
+
+
+def service_form(ctx: TenantContext, service_id: int | None) -> dict[str, str]:
+    """The form's starting values: a service's settings, or a new service's defaults."""
+    if service_id is None:
+        return {"id": "", "name": "", "description": "", "duration_minutes": "60", "buffer_before_minutes": "0",
+                "buffer_after_minutes": "0", "slot_step_minutes": "", "min_persons": "1", "max_persons": "1",
+                "capacity_persons": "", "price_type": "fixed", "base_price_amount": "0.00", "available_from": "",
+                "available_until": "", "min_notice_minutes": "", "booking_horizon_days": "", "payment_enabled": "",
+                "advance_payment_type": "", "advance_payment_amount": "", "is_recurring": "", "recurring_interval": "",
+                "calendar_ids": ""}
+    with unit_of_work(ctx) as db:
+        s = scheduling.get_service(db, ctx, service_id)
+        cal_ids = setup.service_calendars(db, ctx, s.id)
+    text = lambda v: "" if v is None else str(v)  # noqa: E731
+    return {
+        "id": str(s.id), "name": s.name, "description": s.description or "", "duration_minutes": str(s.duration_minutes),
+        "buffer_before_minutes": str(s.buffer_before_minutes), "buffer_after_minutes": str(s.buffer_after_minutes),
+        "slot_step_minutes": text(s.slot_step_minutes), "min_persons": str(s.min_persons),
+        "max_persons": str(s.max_persons), "capacity_persons": str(s.capacity_persons),
+        "price_type": s.price_type.value, "base_price_amount": str(s.base_price_amount),
+        "available_from": text(s.available_from), "available_until": text(s.available_until),
+        "min_notice_minutes": text(s.min_notice_minutes), "booking_horizon_days": text(s.booking_horizon_days),
+        "payment_enabled": "1" if s.payment_enabled else "",
+        "advance_payment_type": s.advance_payment_type.value if s.advance_payment_type else "",
+        "advance_payment_amount": text(s.advance_payment_amount), "is_recurring": "1" if s.is_recurring else "",
+        "recurring_interval": s.recurring_interval.value if s.recurring_interval else "",
+        "calendar_ids": ",".join(str(c) for c in cal_ids),
+    }
+
+
+def service_input(form: dict, locale: str, stripe_enabled: bool) -> scheduling.ServiceInput:
+    """Turn the submitted form into the scheduling service's input (whole numbers parsed here)."""
+    calendar_ids = sorted(int(k[4:]) for k in form if k.startswith("cal_") and k[4:].isdigit() and _on(form, k))
+    values = dict(
+        name=str(form.get("name") or ""), description=str(form.get("description") or "").strip() or None,
+        duration_minutes=_whole(form, "duration_minutes", locale), price_type=str(form.get("price_type") or "fixed"),
+        base_price_amount=str(form.get("base_price_amount") or "0").strip().replace(",", "."),
+        min_persons=_whole(form, "min_persons", locale, default=1), max_persons=_whole(form, "max_persons", locale, default=1),
+        capacity_persons=_whole(form, "capacity_persons", locale, required=False),
+        buffer_before_minutes=_whole(form, "buffer_before_minutes", locale, default=0),
+        buffer_after_minutes=_whole(form, "buffer_after_minutes", locale, default=0),
+        slot_step_minutes=_whole(form, "slot_step_minutes", locale, required=False),
+        available_from=_day(form, "available_from", locale), available_until=_day(form, "available_until", locale),
+        min_notice_minutes=_whole(form, "min_notice_minutes", locale, required=False),
+        booking_horizon_days=_whole(form, "booking_horizon_days", locale, required=False),
+        calendar_ids=calendar_ids,
+    )
+    if stripe_enabled:
+        advance_type = str(form.get("advance_payment_type") or "").strip() or None
+        values.update(
+            payment_enabled=_on(form, "payment_enabled"), advance_payment_type=advance_type,
+            advance_payment_amount=(str(form.get("advance_payment_amount") or "").strip().replace(",", ".") or None)
+            if advance_type else None,
+            is_recurring=_on(form, "is_recurring"),
+            recurring_interval=(str(form.get("recurring_interval") or "").strip() or None) if _on(form, "is_recurring") else None,
+        )
+    return scheduling.ServiceInput(**values)
+
+
+def save_service(ctx: TenantContext, service_id: int | None, form: dict) -> int:
+    with unit_of_work(ctx) as db:
+        store = dashboard_store(db, ctx)
+        data = service_input(form, ctx.locale, store.stripe_enabled)
+        if service_id is None:
+            service = scheduling.create_service(db, ctx, data)
+        else:
+            service = scheduling.update_service(db, ctx, service_id, data)
+        setup.set_service_calendars(db, ctx, service.id, data.calendar_ids)
+        return service.id
+
+
+def archive_service(ctx: TenantContext, service_id: int, archived: bool) -> None:
+    with unit_of_work(ctx) as db:
+        scheduling.archive_service(db, ctx, service_id, archived)
+
+
+def delete_service(ctx: TenantContext, service_id: int) -> None:
+    with unit_of_work(ctx) as db:
+        setup.delete_service(db, ctx, service_id)
+
+
+# --- calendars --------------------------------------------------------------------------------
+
+
+def calendars_list(ctx: TenantContext) -> list[dict[str, str]]:
+    with unit_of_work(ctx) as db:
+        return [{"id": str(c.id), "name": c.name, "color": c.color, "active": "1" if c.is_active else "",
+                 "calendly": "1" if c.calendly_linked else "", "services": str(len(c.service_ids))}
+                for c in setup.calendars(db, ctx)]
+
+
+def create_calendar(ctx: TenantContext, name: str, color: str) -> int:
+    with unit_of_work(ctx) as db:
+        cal = scheduling.create_calendar(db, ctx, name, None)
+        if color:
+            setup.update_calendar(db, ctx, cal.id, color=color)
+        return cal.id
+
+
+def update_calendar(ctx: TenantContext, calendar_id: int, **changes) -> None:
+    with unit_of_work(ctx) as db:
+        setup.update_calendar(db, ctx, calendar_id, **changes)
+
+
+def _hm(value) -> str:
+    return value.strftime("%H:%M") if value else ""
+
+
+def calendar_detail(ctx: TenantContext, calendar_id: int) -> dict:
+    """Weekly hours as editable text per weekday, and the upcoming overrides, blocks and slots."""
+    with unit_of_work(ctx) as db:
+        store = dashboard_store(db, ctx)
+        today = local_today(store.timezone, utcnow())
+        found = setup.calendar_setup(db, ctx, calendar_id, today)
+        services = [s for s in scheduling.list_services(db, ctx) if s.id in found.calendar.service_ids]
+    tz, loc = store.timezone, ctx.locale
+    weekly = {str(d): ", ".join(f"{_hm(s)}-{_hm(e)}" for wd, s, e in found.weekly if wd == d) for d in WEEKDAYS}
+    return {
+        "calendar": {"id": str(found.calendar.id), "name": found.calendar.name, "color": found.calendar.color,
+                     "active": "1" if found.calendar.is_active else "", "calendly": "1" if found.calendar.calendly_linked else ""},
+        "weekly": weekly,
+        "overrides": [{"day": d.isoformat(), "label": format_date(d, locale=loc, fmt="medium"),
+                       "hours": f"{_hm(s)}–{_hm(e)}" if s else "", "reason": r} for d, s, e, r in found.overrides],
+        "blocks": [{"id": str(b.id), "from": format_datetime(b.start_at, tz, loc, "short"),
+                    "to": format_datetime(b.end_at, tz, loc, "short"), "reason": b.reason or "",
+                    "whole_store": "" if b.calendar_id else "1"} for b in found.blocks],
+        "slots": [{"id": str(s.id), "from": format_datetime(s.start_time, tz, loc, "short"),
+                   "to": format_time(s.end_time, tz, loc), "capacity": "" if s.capacity_available is None else str(s.capacity_available)}
+                  for s in found.slots],
+        "services": [{"id": str(s.id), "name": s.name} for s in services],
+        "today": today.isoformat(),
+    }
+
+
+def parse_ranges(text: str, field: str, locale: str) -> list[tuple[str, str]]:
+    """"09:00-13:00, 14:00-18:00" → [("09:00", "13:00"), ("14:00", "18:00")]; empty → closed."""
+    ranges = []
+    for part in (p for p in re.split(r"[,;]", text or "") if p.strip()):
+        match = _RANGE.match(part)
+        if not match:
+            message = t("manage.calendars.hours_format", locale)
+            raise ValidationFailed(message, fields={field: message})
+        ranges.append((parse_time(match.group(1).zfill(5), field, locale).isoformat("minutes"),
+                       parse_time(match.group(2).zfill(5), field, locale).isoformat("minutes")))
+    return ranges
+
+
+def save_weekly_hours(ctx: TenantContext, calendar_id: int, form: dict) -> None:
+    hours = []
+    for day in WEEKDAYS:
+        for start, end in parse_ranges(str(form.get(f"day{day}") or ""), f"day{day}", ctx.locale):
+            hours.append({"weekday": day, "start": start, "end": end})
+    with unit_of_work(ctx) as db:
+        try:
+            scheduling.set_weekly_hours(db, ctx, calendar_id, hours)
+        except ValidationFailed as exc:
+            # The scheduling service names entries by position; point at the weekday instead.
+            raise ValidationFailed(exc.message, fields={"weekly": exc.message}) from exc
+
+
+def set_override(ctx: TenantContext, calendar_id: int, form: dict) -> None:
+    day = parse_date(form.get("day"), "day", ctx.locale)
+    hours = [] if _on(form, "closed") else parse_ranges(str(form.get("hours") or ""), "hours", ctx.locale)
+    with unit_of_work(ctx) as db:
+        scheduling.set_date_override(db, ctx, calendar_id, day, hours, str(form.get("reason") or "").strip() or None)
+
+
+def clear_override(ctx: TenantContext, calendar_id: int, day: str) -> None:
+    with unit_of_work(ctx) as db:
+        scheduling.clear_date_override(db, ctx, calendar_id, parse_date(day, "day", ctx.locale))
+
+
+def add_block(ctx: TenantContext, calendar_id: int | None, form: dict) -> None:
+    with unit_of_work(ctx) as db:
+        store = dashboard_store(db, ctx)
+        start_day = form.get("start_date")
+        start, end = local_period(store.timezone, start_day, form.get("start_time"), form.get("end_date") or start_day,
+                                  form.get("end_time"), ctx.locale)
+        target = None if _on(form, "whole_store") else calendar_id
+        scheduling.add_block(db, ctx, start, end, calendar_id=target, reason=str(form.get("reason") or "").strip() or None)
+
+
+def remove_block(ctx: TenantContext, block_id: int) -> None:
+    with unit_of_work(ctx) as db:
+        scheduling.remove_block(db, ctx, block_id)
+
+
+def add_slot(ctx: TenantContext, calendar_id: int, form: dict) -> None:
+    with unit_of_work(ctx) as db:
+        store = dashboard_store(db, ctx)
+        day = form.get("day")
+        start, end = local_period(store.timezone, day, form.get("start_time"), day, form.get("end_time"), ctx.locale)
+        capacity = _whole(form, "capacity", ctx.locale, required=False)
+        scheduling.add_calendar_slot(db, ctx, calendar_id, start, end, capacity)
+
+
+def remove_slot(ctx: TenantContext, slot_id: int) -> None:
+    with unit_of_work(ctx) as db:
+        scheduling.remove_calendar_slot(db, ctx, slot_id)
+
+
+def preview(ctx: TenantContext, service_id: int, first: date, days: int = 7) -> list[dict[str, str]]:
+    """Free times of a service for `days` days from `first`: exactly what clients are offered."""
+    with unit_of_work(ctx) as db:
+        store = dashboard_store(db, ctx)
+        slots = free_slots(db, ctx, service_id, first, first + timedelta(days=days - 1))
+    by_day: dict[date, list[str]] = {first + timedelta(days=i): [] for i in range(days)}
+    for slot in slots:
+        local_day = slot.start.astimezone(ZoneInfo(store.timezone)).date()
+        by_day.setdefault(local_day, []).append(format_time(slot.start, store.timezone, ctx.locale))
+    return [{"day": d.isoformat(), "label": format_date(d, locale=ctx.locale, fmt="EEE d MMM"),
+             "times": " · ".join(times), "count": str(len(times))} for d, times in sorted(by_day.items())]

@@ -1,0 +1,142 @@
+"""/manage/calendars: calendars, weekly hours, date overrides, blocks, explicit slots, and a
+live preview of the free times clients are offered."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import reflex as rx
+
+from hub_app.i18n import t
+from hub_app.state.manage import actions_setup as actions
+from hub_app.state.manage.base import ManageState, form_text, parse_id
+
+
+class CalendarsState(ManageState):
+    calendars: list[dict[str, str]] = []
+    current: dict[str, str] = {}
+    weekly: dict[str, str] = {}
+    overrides: list[dict[str, str]] = []
+    blocks: list[dict[str, str]] = []
+    slots: list[dict[str, str]] = []
+    offered: list[dict[str, str]] = []
+    preview_service: str = ""
+    preview_from: str = ""
+    preview_days: list[dict[str, str]] = []
+    edit_key: int = 0
+    today: str = ""
+
+    def _load_list(self, ctx) -> None:
+        self.calendars = actions.calendars_list(ctx)
+        ids = [c["id"] for c in self.calendars]
+        if self.current.get("id") not in ids:
+            self.current = {"id": ids[0]} if ids else {}
+
+    def _load_current(self, ctx) -> None:
+        cal_id = parse_id(self.current.get("id"))
+        if cal_id is None:
+            self.weekly, self.overrides, self.blocks, self.slots, self.offered = {}, [], [], [], []
+            self.preview_days = []
+            return
+        detail = actions.calendar_detail(ctx, cal_id)
+        self.current, self.weekly = detail["calendar"], detail["weekly"]
+        self.overrides, self.blocks, self.slots = detail["overrides"], detail["blocks"], detail["slots"]
+        self.offered, self.today = detail["services"], detail["today"]
+        if self.preview_service not in [s["id"] for s in self.offered]:
+            self.preview_service = self.offered[0]["id"] if self.offered else ""
+        self.preview_from = self.preview_from or self.today
+        self._load_preview(ctx)
+        self.edit_key += 1
+
+    def _load_preview(self, ctx) -> None:
+        service_id = parse_id(self.preview_service)
+        if service_id is None:
+            self.preview_days = []
+            return
+        self.preview_days = actions.preview(ctx, service_id, date.fromisoformat(self.preview_from))
+
+    def _reload(self, ctx) -> None:
+        self._load_list(ctx)
+        self._load_current(ctx)
+
+    def _change(self, action, success_key: str) -> None:
+        if self._do(action, t(success_key, self._loc())):
+            self._attempt(self._reload, self.notice_text)
+
+    @rx.event
+    def load(self):
+        if self.dashboard_status != "ready":
+            return
+        self.preview_from = ""
+        self._attempt(self._reload)
+
+    @rx.event
+    def choose(self, calendar_id: str):
+        self.current = {"id": calendar_id}
+        self.preview_from = ""
+        self._attempt(self._load_current)
+
+    @rx.event
+    def create(self, form: dict):
+        name, color = form_text(form, "name"), form_text(form, "color")
+        new_id = self._attempt(lambda ctx: actions.create_calendar(ctx, name, color),
+                               t("manage.calendars.created", self._loc()))
+        if new_id is not None:
+            self.current = {"id": str(new_id)}
+            self._attempt(self._reload, self.notice_text)
+
+    @rx.event
+    def save_details(self, form: dict):
+        cal_id = parse_id(self.current.get("id"))
+        self._change(lambda ctx: actions.update_calendar(ctx, cal_id, name=form_text(form, "name"),
+                                                         color=form_text(form, "color")),
+                     "manage.saved")
+
+    @rx.event
+    def set_active(self, active: bool):
+        cal_id = parse_id(self.current.get("id"))
+        self._change(lambda ctx: actions.update_calendar(ctx, cal_id, is_active=bool(active)), "manage.saved")
+
+    @rx.event
+    def save_weekly(self, form: dict):
+        cal_id = parse_id(self.current.get("id"))
+        self.weekly = {str(d): form_text(form, f"day{d}") for d in range(7)}
+        self._change(lambda ctx: actions.save_weekly_hours(ctx, cal_id, form), "manage.calendars.hours_saved")
+
+    @rx.event
+    def add_override(self, form: dict):
+        cal_id = parse_id(self.current.get("id"))
+        self._change(lambda ctx: actions.set_override(ctx, cal_id, form), "manage.calendars.override_saved")
+
+    @rx.event
+    def clear_override(self, day: str):
+        cal_id = parse_id(self.current.get("id"))
+        self._change(lambda ctx: actions.clear_override(ctx, cal_id, day), "manage.calendars.override_cleared")
+
+    @rx.event
+    def add_block(self, form: dict):
+        cal_id = parse_id(self.current.get("id"))
+        self._change(lambda ctx: actions.add_block(ctx, cal_id, form), "manage.calendars.block_added")
+
+    @rx.event
+    def remove_block(self, block_id: str):
+        self._change(lambda ctx: actions.remove_block(ctx, parse_id(block_id)), "manage.calendars.block_removed")
+
+    @rx.event
+    def add_slot(self, form: dict):
+        cal_id = parse_id(self.current.get("id"))
+        self._change(lambda ctx: actions.add_slot(ctx, cal_id, form), "manage.calendars.slot_added")
+
+    @rx.event
+    def remove_slot(self, slot_id: str):
+        self._change(lambda ctx: actions.remove_slot(ctx, parse_id(slot_id)), "manage.calendars.slot_removed")
+
+    @rx.event
+    def update_preview(self, form: dict):
+        self.preview_service = form_text(form, "service")
+        try:
+            self.preview_from = date.fromisoformat(form_text(form, "from")).isoformat()
+        except ValueError:
+            self.error_text = t("dashboard.bad_date", self._loc())
+            return
+        self._attempt(self._load_preview)
