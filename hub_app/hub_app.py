@@ -1,0 +1,52 @@
+"""The Reflex app object (`hub_app.hub_app:app`, found by Reflex through rxconfig app_name).
+
+Pages are registered in `hub_app/pages/__init__.py`; extra HTTP routes (API, admin,
+webhooks, /ready) in `hub_app/api/app.py`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+import reflex as rx
+
+from hub_app.api.app import wrap_reflex
+from hub_app.pages import register_pages
+from hub_app.settings import get_settings
+
+logger = logging.getLogger(__name__)
+
+# Fail at start-up, not at the first login, when production runs with a placeholder secret.
+get_settings().check_for_production()
+
+
+@contextlib.asynccontextmanager
+async def embedded_dramatiq_worker():
+    """Without REDIS_URL, messages sit in an in-memory StubBroker: consume them in this process.
+
+    With REDIS_URL, separate `dramatiq workers.actors` processes consume, so nothing runs here.
+    Started in the lifespan (not at import) so it lives in each server worker process, after
+    Granian forks, and stops cleanly with the server.
+    """
+    from workers import broker as broker_module
+
+    if not broker_module.uses_stub_broker():
+        yield
+        return
+    worker = broker_module.start_embedded_worker(worker_threads=2)
+    try:
+        yield
+    finally:
+        # Worker.stop joins threads (blocking): keep the event loop free while it does.
+        await asyncio.to_thread(broker_module.stop_embedded_worker, worker)
+
+
+app = rx.App(
+    # A callable, not an instance: Reflex calls it with its own ASGI app each time it builds
+    # the backend, and we return a NEW FastAPI app wrapping it (see hub_app/api/app.py).
+    api_transformer=wrap_reflex,
+)
+register_pages(app)
+app.register_lifespan_task(embedded_dramatiq_worker)

@@ -1,0 +1,1 @@
+"""Background work (Dramatiq). Import `workers.broker` before defining any actor."""

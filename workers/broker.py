@@ -1,0 +1,66 @@
+"""The one Dramatiq broker of the process, chosen from the settings at import time.
+
+Dramatiq binds every actor to the *global* broker when the actor is defined, so this module
+must be imported (and `dramatiq.set_broker` called) before any `@dramatiq.actor` runs:
+`workers.actors` and every module that defines actors import it first.
+
+- REDIS_URL set   -> RedisBroker; run `dramatiq workers.actors --processes 2 --threads 4`.
+- REDIS_URL unset -> StubBroker (in memory); the web process runs an embedded worker
+  (see `start_embedded_worker`) so `make run` works without Redis.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import dramatiq
+from dramatiq.brokers.stub import StubBroker
+
+from hub_app.settings import get_settings
+
+logger = logging.getLogger(__name__)
+
+# Queue keys are prefixed with this namespace in Redis, so test runs or several deployments can
+# share one Redis server without consuming each other's messages.
+QUEUE_NAMESPACE = os.environ.get("HUB_QUEUE_NAMESPACE", "hub")
+
+
+def _create_broker() -> dramatiq.Broker:
+    settings = get_settings()
+    if settings.redis_url:
+        # Imported lazily: the redis broker module needs the `redis` package only when used.
+        from dramatiq.brokers.redis import RedisBroker
+
+        return RedisBroker(url=settings.redis_url, namespace=QUEUE_NAMESPACE)
+    return StubBroker()
+
+
+broker: dramatiq.Broker = _create_broker()
+dramatiq.set_broker(broker)
+
+
+def uses_stub_broker() -> bool:
+    """True when messages stay in this process (no REDIS_URL): an embedded worker is needed."""
+    return isinstance(broker, StubBroker)
+
+
+def start_embedded_worker(worker_threads: int = 2) -> dramatiq.Worker:
+    """Start consuming every declared queue inside this process and return the worker.
+
+    Used by the web app's lifespan when REDIS_URL is unset, and by tests. Queues declared
+    after the start are picked up too (the worker listens for `after_declare_queue`).
+    """
+    # Import the actors so their queues are declared before the worker starts consuming.
+    import workers.actors  # noqa: F401
+
+    worker = dramatiq.Worker(broker, worker_threads=worker_threads)
+    worker.start()
+    logger.info("Embedded Dramatiq worker started (%d threads)", worker_threads)
+    return worker
+
+
+def stop_embedded_worker(worker: dramatiq.Worker, timeout_ms: int = 5000) -> None:
+    """Stop the worker; in-flight messages get `timeout_ms` to finish (blocking call)."""
+    worker.stop(timeout=timeout_ms)
+    logger.info("Embedded Dramatiq worker stopped")
