@@ -1,0 +1,140 @@
+"""Rate limits on sign-in and booking, per client IP and per account, answered with 429.
+
+Limited requests (settings in hub_app/security/config.py):
+
+- sign-in: POST /api/v1/auth/token (JSON `email`) and POST /admin/login (form `username`);
+- booking, registration included: POST /api/v1/stores/{slug}/bookings (JSON `client.email`,
+  or the bearer token of a signed-in client).
+
+The account is named by a hash of the normalised email (or token), so no address ends up in
+Redis. The domain's own sign-in throttling (failed attempts per email and IP) still applies
+behind this; this layer also caps successful and distributed attempts, and bookings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import parse_qsl
+
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from hub_app.security.body_limit import replay_body
+from hub_app.security.config import SecuritySettings
+from hub_app.security.ratelimit import RateLimiter
+from hub_app.security.responses import send_rate_limited
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    method: str
+    path: re.Pattern[str]
+    account: Callable[[bytes, Headers], str | None]
+    per_ip: int
+    per_account: int
+    window_seconds: int
+
+
+def _json_field(*path: str) -> Callable[[bytes, Headers], str | None]:
+    def extract(body: bytes, headers: Headers) -> str | None:
+        try:
+            value = json.loads(body)
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes
+            return None
+        for name in path:
+            if not isinstance(value, dict):
+                return None
+            value = value.get(name)
+        return value if isinstance(value, str) else None
+
+    return extract
+
+
+def _form_field(name: str) -> Callable[[bytes, Headers], str | None]:
+    def extract(body: bytes, headers: Headers) -> str | None:
+        if "application/x-www-form-urlencoded" not in headers.get("content-type", ""):
+            return None  # multipart sign-in forms are not used by the admin page
+        values = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+        return values.get(name)
+
+    return extract
+
+
+def _booking_account(body: bytes, headers: Headers) -> str | None:
+    email = _json_field("client", "email")(body, headers)
+    if email:
+        return email
+    authorization = headers.get("authorization", "")
+    if authorization.lower().startswith("bearer "):
+        return "token:" + authorization[7:].strip()
+    return None
+
+
+def rules_from(settings: SecuritySettings) -> list[Rule]:
+    login = dict(per_ip=settings.rate_limit_login_per_ip, per_account=settings.rate_limit_login_per_account,
+                 window_seconds=settings.rate_limit_login_window_seconds)
+    return [
+        Rule("login", "POST", re.compile(r"^/api/v1/auth/token/?$"), _json_field("email"), **login),
+        Rule("login", "POST", re.compile(r"^/admin/login/?$"), _form_field("username"), **login),
+        Rule("booking", "POST", re.compile(r"^/api/v1/stores/[^/]+/bookings/?$"), _booking_account,
+             per_ip=settings.rate_limit_booking_per_ip, per_account=settings.rate_limit_booking_per_account,
+             window_seconds=settings.rate_limit_booking_window_seconds),
+    ]
+
+
+def account_key(value: str) -> str:
+    return hashlib.sha256(value.strip().lower().encode("utf-8")).hexdigest()[:32]
+
+
+class RateLimitMiddleware:
+    def __init__(self, app: ASGIApp, *, limiter: RateLimiter, rules: list[Rule]) -> None:
+        self.app = app
+        self.limiter = limiter
+        self.rules = rules
+
+    def _rule(self, scope: Scope) -> Rule | None:
+        for rule in self.rules:
+            if scope["method"] == rule.method and rule.path.match(scope["path"]):
+                return rule
+        return None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        rule = self._rule(scope) if scope["type"] == "http" else None
+        if rule is None:
+            await self.app(scope, receive, send)
+            return
+        body, receive = await _read_body(receive)
+        client = scope.get("client")
+        ip = client[0] if client else "unknown"
+        checks = [(f"{rule.name}:ip:{ip}", rule.per_ip)]
+        account = rule.account(body, Headers(scope=scope))
+        if account:
+            checks.append((f"{rule.name}:account:{account_key(account)}", rule.per_account))
+        retry_after = 0
+        for key, limit in checks:
+            decision = await self.limiter.hit(key, limit, rule.window_seconds)
+            if not decision.allowed:
+                retry_after = max(retry_after, decision.retry_after)
+        if retry_after:
+            await send_rate_limited(send, scope, retry_after)
+            return
+        await self.app(scope, receive, send)
+
+
+async def _read_body(receive: Receive) -> tuple[bytes, Receive]:
+    """The whole request body (already capped by BodyLimitMiddleware) and a receive replaying it."""
+    chunks: list[bytes] = []
+    while True:
+        message: Message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    body = b"".join(chunks)
+    return body, replay_body(body, receive)
