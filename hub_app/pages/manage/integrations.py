@@ -13,10 +13,16 @@ from hub_app.state.manage.integrations import IntegrationsState as S
 STATE_COLORS = {"connected": "green", "broken": "red", "disconnected": "gray", "not_connected": "gray"}
 WEBHOOK_COLORS = {"active": "green", "disabled": "amber", "unavailable": "gray"}
 STRIPE_COLORS = {"complete": "green", "restricted": "amber", "pending": "amber", "not_started": "gray"}
+WRAP = {"whiteSpace": "normal", "height": "auto", "lineHeight": "1.35", "paddingBlock": "0.2em"}
 
 
 def colored(value: rx.Var, colors: dict[str, str]) -> rx.Var:
     return rx.match(value, *[(k, v) for k, v in colors.items()], "gray")
+
+
+def badge(text: rx.Var, color: rx.Var | str, id_: str, **attrs) -> rx.Component:
+    """A status badge whose text wraps in a narrow column (long Greek wording on a phone)."""
+    return rx.badge(text, color_scheme=color, size="2", id=id_, custom_attrs=attrs, style=WRAP)
 
 
 def fact(label_key: str, value: rx.Component) -> rx.Component:
@@ -33,19 +39,18 @@ def calendly_facts() -> rx.Component:
     return rx.vstack(
         ui.grid(
             fact("manage.integrations.connection",
-                 rx.badge(ui.tr_dynamic("manage.integrations.state.", state), color_scheme=colored(state, STATE_COLORS),
-                          size="2", id="calendly-state", custom_attrs={"data-state": state})),
+                 badge(ui.tr_dynamic("manage.integrations.state.", state), colored(state, STATE_COLORS),
+                       "calendly-state", **{"data-state": state})),
             fact("manage.integrations.webhook",
-                 rx.badge(ui.tr_dynamic("manage.integrations.webhook.", rx.cond(webhook != "", webhook, "none")),
-                          color_scheme=colored(webhook, WEBHOOK_COLORS), size="2", id="calendly-webhook",
-                          custom_attrs={"data-state": webhook})),
+                 badge(ui.tr_dynamic("manage.integrations.webhook.", rx.cond(webhook != "", webhook, "none")),
+                       colored(webhook, WEBHOOK_COLORS), "calendly-webhook", **{"data-state": webhook})),
             fact("manage.integrations.last_sync",
                  rx.text(rx.cond(S.calendly.get("synced", "") != "", S.calendly.get("synced", ""),
                                  tr("manage.integrations.never")), size="2", id="calendly-synced")),
             fact("manage.integrations.token",
                  rx.text(rx.cond(S.calendly.get("has_token", "") == "1", tr("manage.integrations.token_stored"),
                                  tr("manage.integrations.token_none")), size="2")),
-            min_width="11em",
+            min_width="8.5em",
         ),
         rx.cond(webhook == "unavailable", rx.text(tr("manage.integrations.webhook_unavailable_hint"), size="2",
                                                   color_scheme="gray")),
@@ -62,8 +67,10 @@ def token_form() -> rx.Component:
     return rx.form(
         rx.flex(
             rx.box(
+                # "new-password": browsers never fill a saved sign-in password in here (it
+                # would be sent to Calendly); "off" is ignored for password fields.
                 ui.field(tr("manage.integrations.token_label"), "token", type_="password", prefix="calendly",
-                         hint=tr("manage.integrations.token_hint"), auto_complete="off"),
+                         hint=tr("manage.integrations.token_hint"), auto_complete="new-password"),
                 flex="1 1 18em",
             ),
             rx.button(rx.cond(connected, tr("manage.integrations.reconnect"), tr("manage.integrations.connect")),
@@ -123,9 +130,10 @@ def event_type_card(row: rx.Var, index: rx.Var) -> rx.Component:
                     rx.cond(row["active"] != "1", rx.badge(tr("manage.integrations.inactive"), color_scheme="gray")),
                     rx.spacer(),
                     rx.cond(mapped,
-                            rx.badge("→ " + row["mapped"], color_scheme="green", size="2", class_name="mapping"),
+                            rx.badge("→ " + row["mapped"], color_scheme="green", size="2", class_name="mapping",
+                                     style=WRAP),
                             rx.badge(tr("manage.integrations.not_mapped"), color_scheme="amber", size="2",
-                                     class_name="mapping")),
+                                     class_name="mapping", style=WRAP)),
                     spacing="2", align="center", wrap="wrap", width="100%",
                 ),
                 rx.el.input(type="hidden", name="event_type_uri", value=row["uri"]),
@@ -156,10 +164,11 @@ def event_types() -> rx.Component:
     return rx.vstack(
         rx.heading(tr("manage.integrations.event_types"), size="4", as_="h3"),
         rx.text(tr("manage.integrations.event_types_hint"), size="2", color_scheme="gray"),
-        rx.cond(S.event_types.length() > 0,
-                rx.vstack(rx.foreach(S.event_types, event_type_card), spacing="3", width="100%",
-                          id="calendly-event-types"),
-                ui.empty("manage.integrations.no_event_types")),
+        rx.cond(S.busy == "event-types", rx.spinner(size="2"),
+                rx.cond(S.event_types.length() > 0,
+                        rx.vstack(rx.foreach(S.event_types, event_type_card), spacing="3", width="100%",
+                                  id="calendly-event-types"),
+                        ui.empty("manage.integrations.no_event_types"))),
         spacing="3", width="100%",
     )
 
@@ -186,15 +195,14 @@ def payments_section() -> rx.Component:
         ui.grid(
             fact("manage.integrations.online_payments",
                  rx.cond(p.get("available", "") == "1",
-                         rx.badge(tr("manage.integrations.payments_on"), color_scheme="green", size="2",
-                                  id="payments-available", custom_attrs={"data-available": "1"}),
-                         rx.badge(tr("manage.integrations.payments_off"), color_scheme="gray", size="2",
-                                  id="payments-available", custom_attrs={"data-available": "0"}))),
+                         badge(tr("manage.integrations.payments_on"), "green", "payments-available",
+                               **{"data-available": "1"}),
+                         badge(tr("manage.integrations.payments_off"), "gray", "payments-available",
+                               **{"data-available": "0"}))),
             fact("manage.integrations.stripe_account",
-                 rx.badge(ui.tr_dynamic("manage.integrations.stripe_state.", state),
-                          color_scheme=colored(state, STRIPE_COLORS), size="2", id="stripe-state",
-                          custom_attrs={"data-state": state})),
-            min_width="11em",
+                 badge(ui.tr_dynamic("manage.integrations.stripe_state.", state), colored(state, STRIPE_COLORS),
+                       "stripe-state", **{"data-state": state})),
+            min_width="8.5em",
         ),
         rx.cond(p.get("reason", "") != "", rx.text(p.get("reason", ""), size="2", id="payments-reason")),
         rx.cond(

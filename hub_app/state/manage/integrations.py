@@ -80,16 +80,20 @@ class IntegrationsState(ManageState):
         self.notice_text, self.error_text, self.field_errors = kept
 
     async def _fetch_event_types(self) -> None:
-        """The connected account's event types, from Calendly."""
+        """The connected account's event types, from Calendly (earlier messages stay on success)."""
         if not self.calendly_connected:
             return
+        kept = (self.notice_text, self.error_text, self.field_errors)
         listed = await self._call(actions.list_event_types)
-        self._listed = [] if listed is FAILED else listed
+        if listed is FAILED:
+            self._listed = []
+            failure = (self.error_text, self.field_errors)
+            await self._reload_calendly()  # e.g. the token was revoked: the status says so now
+            self.error_text, self.field_errors = failure
+        else:
+            self._listed = listed
+            self.notice_text, self.error_text, self.field_errors = kept
         self._redraw()
-        if listed is FAILED:  # e.g. the token was revoked meanwhile: the status says so now
-            kept = (self.error_text, self.field_errors)
-            await self._reload_calendly()
-            self.error_text, self.field_errors = kept
 
     async def _payments(self, action: Callable[..., Any], success: str | None = None) -> None:
         result = await self._call(action, success=success)
@@ -119,9 +123,7 @@ class IntegrationsState(ManageState):
             # Show what the database knows at once; the event types follow from Calendly.
             self.busy = "event-types"
             yield
-            kept = self.notice_text
             await self._fetch_event_types()
-            self.notice_text = self.notice_text or kept
 
     # --- Calendly ----------------------------------------------------------------------------
 
