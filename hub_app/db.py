@@ -78,11 +78,28 @@ def reset_engine_cache() -> None:
 
 
 @event.listens_for(Session, "after_begin")
-def _publish_tenant(session: Session, _transaction, connection) -> None:
+def _publish_tenant(session: Session, transaction, connection) -> None:
     """Hand the tenant context to PostgreSQL's row-level security for this transaction."""
-    if connection.dialect.name != "postgresql":
+    # Once per transaction: a savepoint (this event fires for each) runs inside the transaction's
+    # settings, and rolling one back restores them in PostgreSQL. A booking opens four.
+    if transaction.nested or connection.dialect.name != "postgresql":
         return
-    ctx = context_of(session)
+    _publish(connection, context_of(session))
+
+
+def rescope(session: Session, ctx: TenantContext) -> None:
+    """Point an open session at another tenant context: the ORM scoping from the next statement
+    on, and (PostgreSQL) the row-level security settings of the transaction already running.
+
+    Lets one unit of work find a store first and then work inside it, instead of two."""
+    session.info["tenant"] = ctx
+    if session.in_transaction():
+        connection = session.connection()
+        if connection.dialect.name == "postgresql":
+            _publish(connection, ctx)
+
+
+def _publish(connection, ctx: TenantContext | None) -> None:
     store_id, user_id = ctx.criteria_ids if ctx else (-1, -1)
     bypass = "on" if ctx is not None and ctx.bypass else "off"
     connection.execute(

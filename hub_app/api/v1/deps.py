@@ -8,6 +8,8 @@ so a store manager addressing another store's slug is refused by the tenancy lay
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from fastapi import Depends, Request
@@ -119,6 +121,17 @@ def signed_in_store_scope(scope: StoreScope = Depends(store_scope)) -> StoreScop
     if scope.caller.user is None:
         raise NotAuthenticated(t("auth.not_signed_in", scope.caller.locale))
     return scope
+
+
+@contextmanager
+def public_store_work(slug: str, locale: str) -> Iterator[tuple[Session, Store, TenantContext]]:
+    """One unit of work for an anonymous read inside the store at `slug`: the store is found, then
+    the same session and transaction are scoped to it (one connection checkout, not two)."""
+    with hub_db.unit_of_work(TenantContext.anonymous(locale=locale)) as db:
+        store = _store(db, slug, locale)
+        ctx = TenantContext.anonymous(store.id, locale=locale)
+        hub_db.rescope(db, ctx)
+        yield db, store, ctx
 
 
 def public_store(slug: str, request: Request) -> Store:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from hub_app import db as hub_db
 from hub_app.api.v1.deps import (
-    StoreScope, operation_id, public_store, request_locale, signed_in_store_scope,
+    StoreScope, operation_id, public_store, public_store_work, request_locale, signed_in_store_scope,
 )
 from hub_app.api.v1.errors import error_responses
 from hub_app.api.v1.schemas import PathId, MAX_YEAR, MIN_YEAR, ServiceIn, ServiceOut, SlotOut
@@ -71,18 +71,18 @@ def _check_range(start: date, end: date, locale: str) -> None:
 
 @router.get("/{service_id}/availability", response_model=list[SlotOut], responses=error_responses(404, 422))
 def availability(
+    slug: str,
     service_id: ServiceId,
     request: Request,
     start: Annotated[date, Query(description="First local day (YYYY-MM-DD), in the store's timezone.")],
     end: Annotated[date, Query(description=f"Last local day, inclusive; at most {MAX_AVAILABILITY_DAYS} days.")],
     persons: Annotated[int, Query(ge=1, le=1000)] = 1,
-    store: Store = Depends(public_store),
 ) -> list[SlotOut]:
     """Free start times for `persons` people, in the store's UTC offset."""
     locale = request_locale(request)
-    _check_range(start, end, locale)
-    ctx = TenantContext.anonymous(store.id, locale=locale)
-    with hub_db.unit_of_work(ctx) as db:
+    # The busiest public read: store and free times in one transaction (see public_store_work).
+    with public_store_work(slug, locale) as (db, store, ctx):
+        _check_range(start, end, locale)
         slots = free_slots(db, ctx, service_id, start, end, persons)
-    tz = store.timezone
+        tz = store.timezone
     return [SlotOut(start=local(s.start, tz), end=local(s.end, tz), remaining=s.remaining) for s in slots]

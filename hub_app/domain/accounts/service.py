@@ -22,7 +22,13 @@ from hub_app.i18n import t
 from hub_app.settings import get_settings
 
 MIN_PASSWORD_LENGTH = 8
-_hasher = PasswordHasher()
+# argon2id with 46 MiB, 1 pass, 1 lane: one of the equivalent configurations of OWASP's Password
+# Storage Cheat Sheet (its minimum being 19 MiB with 2 passes). argon2-cffi's default (RFC 9106's
+# 64 MiB, 3 passes, 4 lanes) costs about 4x the CPU for every registration and sign-in, which on a
+# 2-core server capped bookings that register a client at ~5/s. Never configure less than OWASP's
+# minimum. Hashes made with other parameters still verify and are re-hashed at the next sign-in.
+PASSWORD_HASH_PARAMETERS = {"time_cost": 1, "memory_cost": 47104, "parallelism": 1}
+_hasher = PasswordHasher(**PASSWORD_HASH_PARAMETERS)
 # Verified against when the email is unknown, so timing does not reveal which emails exist.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 

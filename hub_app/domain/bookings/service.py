@@ -28,6 +28,7 @@ from hub_app.domain.bookings.availability import (
 )
 from hub_app.domain.bookings.lifecycle import notify, record_created, transition
 from hub_app.domain.bookings.models import Booking, BookingSource, BookingStatus
+from hub_app.domain.bookings.plan_limit import check_monthly_bookings
 from hub_app.domain.bookings.pricing import advance_due, price_for
 from hub_app.domain.bookings.queries import (  # noqa: F401  (part of this module's interface)
     ClientSummary, get_booking, list_bookings, list_clients, my_bookings,
@@ -133,7 +134,8 @@ def book(db: Session, ctx: TenantContext, request: BookingRequest, new_client: C
 
     Anonymous with `new_client`: registers the client and books in this one transaction. A client
     books for themselves; a manager or admin for `client_user_id` (or a new client). Raises
-    SlotTaken (details `next_free`: ISO starts) when the time is gone.
+    SlotTaken (details `next_free`: ISO starts) when the time is gone, PlanLimitReached when the
+    store's plan has no booking left this month (bookings from Calendly are taken anyway).
     """
     service, store = get_bookable_service(db, ctx, request.service_id)
     if service.is_archived:
@@ -153,6 +155,8 @@ def book(db: Session, ctx: TenantContext, request: BookingRequest, new_client: C
         if duplicate is not None:
             savepoint.commit()
             return duplicate
+        if BookingSource(request.source) != BookingSource.CALENDLY:
+            check_monthly_bookings(db, ctx, store)
         booking = _book_for(db, ctx, request, service, store, start, client_id, key)
         savepoint.commit()
     except BaseException:

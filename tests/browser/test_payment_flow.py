@@ -1,0 +1,181 @@
+"""A booking with a 30% advance payment, paid in a real browser through the fake Stripe's hosted
+checkout page, then confirmed by the app's own webhook endpoint and embedded worker.
+
+This module runs its OWN production app (not `live_app`): Stripe keys come only from the
+environment of the server process, and the shared app runs without them on purpose (its tests
+check that payments are off). The app builds its frontend in its own folder, because the built
+pages carry the server's port and `live_app` may be serving the project's `.web` meanwhile.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import time as clock, timedelta
+from decimal import Decimal
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from hub_app.db import unit_of_work
+from hub_app.domain.accounts.service import ensure_admin
+from hub_app.domain.billing.models import Payment, PaymentKind, PaymentRecordStatus
+from hub_app.domain.bookings.models import Booking, BookingStatus, PaymentStatus
+from hub_app.domain.scheduling.service import ServiceInput, create_calendar, create_service, set_weekly_hours
+from hub_app.domain.stores.models import Store
+from hub_app.domain.stores.service import ManagerInput, StoreInput, onboard_store
+from hub_app.domain.tenancy import TenantContext
+from tests.browser.client_seed import engine_for, store_today
+from tests.browser.conftest import production_app
+from tests.stripe.fake_stripe import FakeStripe
+
+SLUG = "paid-colour-studio"
+CLIENT = dict(first_name="Daphne", last_name="Pappa", age="41", phone="+306971112233",
+              email="daphne.pays@example.com", address="Solonos 20, Athens", password="daphne-pass-123")
+
+
+@pytest.fixture(scope="module")
+def fake_stripe_server():
+    fake = FakeStripe(secret_key="sk_test_browser_platform", webhook_secret="whsec_browser_platform",
+                      connect_webhook_secret="whsec_browser_connect").start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="module")
+def paying_app(tmp_path_factory, fake_stripe_server):
+    data_dir = tmp_path_factory.mktemp("paying_app")
+    extra_env = {**fake_stripe_server.app_env(),
+                 "REFLEX_WEB_WORKDIR": str(data_dir / ".web"), "REFLEX_STATES_WORKDIR": str(data_dir / ".states")}
+    with production_app(data_dir, extra_env) as app:
+        fake_stripe_server.webhook_target = app.url("/webhooks/stripe")
+        yield app
+
+
+@pytest.fixture(scope="module")
+def engine(paying_app):
+    engine = engine_for(paying_app.data_dir)
+    yield engine
+    engine.dispose()
+
+
+def wait_for(check, what: str, timeout: float = 30.0):
+    """Poll the app's database: webhooks are delivered and processed asynchronously."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"{what} did not happen within {timeout:.0f}s")
+
+
+def seed_paid_store(engine, fake: FakeStripe) -> int:
+    """A store enabled for payments, with a €40 colour service that asks for a 30% advance, whose
+    Connect account finishes onboarding on the fake (account.updated reaches the app)."""
+    with unit_of_work(TenantContext.system(), engine) as db:
+        admin, _ = ensure_admin(db, "payments-admin@example.com", "payments-admin-pass")
+        admin_ctx = TenantContext.for_user(admin)
+    with unit_of_work(admin_ctx, engine) as db:
+        store, _ = onboard_store(
+            db, admin_ctx,
+            StoreInput(name="Colour Studio", slug=SLUG, timezone="Europe/Athens", currency="EUR",
+                       address="Skoufa 3", city="Athens", country="GR", phone_number="+302103611111",
+                       email="colour@example.com"),
+            ManagerInput(email="manager-colour@example.com", password="manager-pass-123"))
+        store.stripe_enabled = True
+        store_id = store.id
+    ctx = admin_ctx.in_store(store_id)
+    with unit_of_work(ctx, engine) as db:
+        chair = create_calendar(db, ctx, "Chair")
+        set_weekly_hours(db, ctx, chair.id, [{"weekday": d, "start": clock(9), "end": clock(17)} for d in range(7)])
+        create_service(db, ctx, ServiceInput(
+            name="Colour", duration_minutes=60, price_type="fixed", base_price_amount="40.00",
+            calendar_ids=[chair.id], payment_enabled=True, advance_payment_type="percent",
+            advance_payment_amount="30"))
+    account_id = fake.create_account({"type": "express", "country": "GR"}, None)["id"]
+    with unit_of_work(TenantContext.system(), engine) as db:
+        db.get(Store, store_id).stripe_account_id = account_id
+    fake.complete_onboarding(account_id)
+
+    def onboarded() -> bool:
+        with unit_of_work(TenantContext.system(), engine) as db:
+            return db.get(Store, store_id).stripe_onboarding_state == "complete"
+
+    wait_for(onboarded, "the store's onboarding (account.updated webhook)")
+    return store_id
+
+
+def test_advance_payment_through_checkout_confirms_the_booking(paying_app, page: Page, engine,
+                                                               fake_stripe_server):
+    store_id = seed_paid_store(engine, fake_stripe_server)
+    day = store_today() + timedelta(days=3)
+
+    page.goto(paying_app.url(f"/{SLUG}"))
+    page.get_by_role("link", name="Book: Colour").click()
+    page.wait_for_url(re.compile(rf"/{SLUG}/book\?service=\d+$"))
+    expect(page.get_by_role("heading", name="Choose a day")).to_be_visible()
+    cell = page.locator(f'button[data-day="{day.isoformat()}"]')
+    if cell.count() == 0:
+        page.get_by_role("button", name="Next month").click()
+    cell.click()
+    page.locator("#time-grid button").first.click()
+    labels = {"first_name": "First name", "last_name": "Last name", "age": "Age", "phone": "Phone",
+              "email": "Email", "address": "Address", "password": "Choose a password (at least 8 characters)"}
+    for name, value in CLIENT.items():
+        page.get_by_label(labels[name], exact=True).fill(value)
+    page.get_by_role("button", name="Book now").click()
+
+    # Paid service: the booking waits for payment, its slot held.
+    expect(page.locator("#confirmation")).to_contain_text("Waiting for payment")
+    expect(page.locator("#payment-required")).to_be_visible()
+    with unit_of_work(TenantContext.system(), engine) as db:
+        booking = db.scalars(select(Booking).where(Booking.store_id == store_id)).one()
+        booking_id = booking.id
+        assert booking.status == BookingStatus.PENDING
+        assert booking.total_amount == Decimal("40.00")
+        assert booking.advance_payment_amount == Decimal("12.00")
+        assert booking.hold_expires_at is not None
+
+    page.locator("#pay-now").click()
+    page.wait_for_url(re.compile(re.escape(fake_stripe_server.url) + r"/checkout/pay/cs_"))
+    # 30% of €40.00, in minor units, on the store's connected account.
+    expect(page.locator("#amount-minor")).to_have_text("1200")
+    session_request = fake_stripe_server.requests_to("POST", "/v1/checkout/sessions")[-1]
+    assert session_request.stripe_account == db_account_id(engine, store_id)
+    assert session_request.idempotency_key
+
+    page.locator("#pay").click()
+    page.wait_for_url(re.compile(re.escape(paying_app.url("/account")) + r"/?\?payment=success"))
+    expect(page.locator("#booking-message")).to_contain_text("your payment was received")
+
+    def settled():
+        with unit_of_work(TenantContext.system(), engine) as db:
+            found = db.get(Booking, booking_id)
+            return found if found.status == BookingStatus.CONFIRMED else None
+
+    booking = wait_for(settled, "the booking's confirmation by the payment webhooks")
+    assert booking.payment_status == PaymentStatus.PARTIAL
+    assert booking.amount_paid == Decimal("12.00")
+    fake_stripe_server.wait_idle()
+    with unit_of_work(TenantContext.system(), engine) as db:
+        payments = list(db.scalars(select(Payment).where(Payment.booking_id == booking_id)))
+    # checkout.session.completed and payment_intent.succeeded both arrived: still ONE payment.
+    assert len(payments) == 1
+    payment = payments[0]
+    assert (payment.kind, payment.status, payment.amount, payment.currency) == (
+        PaymentKind.CHARGE, PaymentRecordStatus.SUCCEEDED, Decimal("12.00"), "EUR")
+    assert payment.stripe_checkout_session_id.startswith("cs_")
+    assert payment.stripe_payment_intent_id.startswith("pi_")
+    assert all(d.status == 200 for d in fake_stripe_server.deliveries)
+
+    page.reload()
+    card = page.locator("#upcoming .booking-card")
+    expect(card).to_have_count(1)
+    expect(card).to_contain_text("Confirmed")
+
+
+def db_account_id(engine, store_id: int) -> str:
+    with unit_of_work(TenantContext.system(), engine) as db:
+        return db.get(Store, store_id).stripe_account_id
