@@ -69,3 +69,23 @@ chromium:
 
 test: venv chromium
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Long runs, kept out of `make test`: the load test against the production build on PostgreSQL
+# and Redis (2 server workers, 2 Dramatiq workers), then every fault scenario (the worker one
+# waits out the 5-minute send lease). Uses the PostgreSQL of `make test` only to create and drop
+# its own databases; Redis and the restarted PostgreSQL are private. Prints the figures.
+STRESS_SECONDS ?= 60
+STRESS_USERS ?= 24
+STRESS_PG_ADMIN_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+.PHONY: stress
+stress: venv
+	@status=0; \
+	$(PY) -m bench.load --duration $(STRESS_SECONDS) --users $(STRESS_USERS) --pg-admin-url $(STRESS_PG_ADMIN_URL) || status=1; \
+	$(PY) -m bench.faults --seconds 30 --pg-admin-url $(STRESS_PG_ADMIN_URL) || status=1; \
+	exit $$status
+
+# Known vulnerabilities of the installed packages (pip-audit). --strict: a package that could
+# not be checked (vulnerability service unreachable) is a failure, not a pass.
+.PHONY: audit
+audit: venv
+	$(VENV)/bin/pip-audit --strict --progress-spinner off

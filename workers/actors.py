@@ -11,3 +11,4 @@ from workers.broker import broker  # noqa: F401  (sets the global broker before 
 import workers.calendly_actors  # noqa: E402,F401
 import workers.notification_actors  # noqa: E402,F401
 import workers.stripe_actors  # noqa: E402,F401
+import hub_app.observability.worker  # noqa: E402,F401  (request ids into jobs, JSON logs in workers)

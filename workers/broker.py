@@ -30,9 +30,14 @@ def _create_broker() -> dramatiq.Broker:
     settings = get_settings()
     if settings.redis_url:
         # Imported lazily: the redis broker module needs the `redis` package only when used.
+        import redis
         from dramatiq.brokers.redis import RedisBroker
 
-        return RedisBroker(url=settings.redis_url, namespace=QUEUE_NAMESPACE)
+        # Socket timeouts: a Redis that stops answering (frozen, network partition) must make an
+        # enqueue fail after a few seconds (the outbox and the sweeps recover it), not hang the
+        # web request that enqueues after its commit. Dramatiq issues no blocking commands.
+        client = redis.Redis.from_url(settings.redis_url, socket_timeout=5, socket_connect_timeout=5)
+        return RedisBroker(client=client, namespace=QUEUE_NAMESPACE)
     return StubBroker()
 
 

@@ -14,7 +14,7 @@ from hub_app.observability.middleware import RequestContextMiddleware
 from hub_app.security.config import get_security_settings
 
 
-def metrics(request: Request) -> Response:
+def metrics_endpoint(request: Request) -> Response:
     """Prometheus exposition. A plain `def`: the scrape reads the database in a worker thread."""
     import hmac
 
@@ -36,5 +36,5 @@ def install_observability(app: FastAPI) -> None:
     configure_logging()
     import hub_app.observability.worker  # noqa: F401  (request ids travel into background jobs)
 
-    app.add_api_route("/metrics", metrics, methods=["GET"], include_in_schema=False)
+    app.add_api_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)
     app.add_middleware(RequestContextMiddleware)

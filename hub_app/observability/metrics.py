@@ -28,7 +28,13 @@ import time
 from collections.abc import Iterable
 
 import sqlalchemy as sa
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import event
@@ -109,6 +115,10 @@ class HubStateCollector(Collector):
         self._lock = threading.Lock()
         self._cached_at = 0.0
         self._cached: list[GaugeMetricFamily] = []
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._cached_at = 0.0
 
     def collect(self) -> Iterable[GaugeMetricFamily]:
         with self._lock:
@@ -217,6 +227,11 @@ def _queue_gauges(redis_url: str) -> list[GaugeMetricFamily]:
 
 
 _STATE = HubStateCollector()
+
+
+def forget_cached_state() -> None:
+    """Make the next scrape read the database and Redis again (tests, and after a restore)."""
+    _STATE.invalidate()
 
 
 def render_metrics() -> tuple[bytes, str]:

@@ -49,7 +49,7 @@ def route_template(scope: Scope, base_root_path: str) -> str:
     if route is None:
         return "unmatched"
     root = scope.get("root_path", "") or ""
-    prefix = root[len(base_root_path):] if root.startswith(base_root_path) else root
+    prefix = root.removeprefix(base_root_path)
     if isinstance(route, Mount):
         # The request reached a mount but no route inside it (static files, or a 404 there).
         return f"{prefix.rstrip('/')}/{{path}}" if prefix else FRONTEND_ROUTE

@@ -47,7 +47,7 @@ def _in_dramatiq_cli() -> bool:
     return bool(sys.argv) and sys.argv[0].endswith("dramatiq")
 
 
-from workers.broker import broker as _broker  # noqa: E402  (the process's one broker)
+from workers.broker import broker as _broker
 
 install(_broker)
 if _in_dramatiq_cli():

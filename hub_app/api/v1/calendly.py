@@ -19,11 +19,12 @@ from hub_app.domain.calendly import service as calendly
 from hub_app.domain.permissions import Feature, require
 
 router = APIRouter(prefix="/stores/{slug}/calendly", tags=["calendly"], generate_unique_id_function=operation_id)
-ERRORS = error_responses(401, 403, 404, 422, 429)
+ERRORS = error_responses(400, 401, 403, 404, 422, 429, 503)
 
 
 class CalendlyConnectIn(BaseModel):
-    token: str = Field(min_length=1, max_length=2000, pattern=r"^[^\x00\s]+$",
+    # Printable ASCII: the token travels in an HTTP header to Calendly.
+    token: str = Field(min_length=1, max_length=2000, pattern=r"^[!-~]+$",
                        description="A Calendly personal access token (never shown again).")
 
 
@@ -115,7 +116,7 @@ def map_calendly_event_type(body: EventTypeMapIn, scope: StoreScope = Depends(si
 
 @router.delete("/event-types", status_code=204, response_class=Response, responses=ERRORS)
 def unmap_calendly_event_type(
-    event_type_uri: Annotated[str, Query(min_length=8, max_length=300)],
+    event_type_uri: Annotated[str, Query(min_length=8, max_length=300, pattern=r"^https?://[^\x00\s]+$")],
     scope: StoreScope = Depends(signed_in_store_scope),
 ) -> Response:
     with hub_db.unit_of_work(scope.ctx) as db:

@@ -32,6 +32,7 @@ _DESCRIPTIONS = {
     409: "Conflict with the current state (e.g. `slot_taken` with `next_free`, email taken).",
     422: "The input is invalid; `fields` names each bad field.",
     429: "Too many attempts; see the Retry-After header.",
+    503: "A provider or a backing service did not answer; nothing was changed, try again.",
 }
 
 

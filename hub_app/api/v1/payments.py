@@ -13,13 +13,13 @@ from pydantic import BaseModel, Field
 from hub_app import db as hub_db
 from hub_app.api.v1.deps import StoreScope, operation_id, signed_in_store_scope
 from hub_app.api.v1.errors import error_responses
-from hub_app.api.v1.schemas import PathId
+from hub_app.api.v1.schemas import MAX_INT, PathId
 from hub_app.domain.billing import refunds, subscriptions
 from hub_app.domain.billing import service as billing
 from hub_app.domain.billing.models import Payment
 
 router = APIRouter(prefix="/stores/{slug}", tags=["payments"], generate_unique_id_function=operation_id)
-ERRORS = error_responses(401, 403, 404, 409, 422)
+ERRORS = error_responses(400, 401, 403, 404, 409, 422)
 
 
 class OnboardingIn(BaseModel):
@@ -68,7 +68,7 @@ class RefundIn(BaseModel):
 
 
 class PlanCheckoutIn(BaseModel):
-    plan_id: int
+    plan_id: int = Field(ge=1, le=MAX_INT)
     success_url: str | None = Field(default=None, max_length=500)
     cancel_url: str | None = Field(default=None, max_length=500)
 
