@@ -65,7 +65,20 @@ def start_embedded_worker(worker_threads: int = 2) -> dramatiq.Worker:
     return worker
 
 
+def stop_worker(worker: dramatiq.Worker, timeout_ms: int = 5000) -> None:
+    """Stop a worker and detach it from its broker.
+
+    Dramatiq leaves a stopped worker's hook in the broker's middleware; when a queue is declared
+    later, that hook starts a consumer for the dead worker, which then takes messages off the
+    queue that nobody will ever process. Removing the hook keeps a later worker's queue whole.
+    """
+    worker.stop(timeout=timeout_ms)
+    worker.broker.middleware[:] = [
+        m for m in worker.broker.middleware if getattr(m, "worker", None) is not worker
+    ]
+
+
 def stop_embedded_worker(worker: dramatiq.Worker, timeout_ms: int = 5000) -> None:
     """Stop the worker; in-flight messages get `timeout_ms` to finish (blocking call)."""
-    worker.stop(timeout=timeout_ms)
+    stop_worker(worker, timeout_ms)
     logger.info("Embedded Dramatiq worker stopped")

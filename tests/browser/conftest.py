@@ -26,6 +26,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
+
+# Assertions wait as long as page actions do: a loaded 2-core CI machine can take more than
+# Playwright's 5 s default to hydrate a page or answer an event.
+expect.set_options(timeout=20_000)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent

@@ -11,6 +11,8 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import dramatiq
+
+from workers.broker import stop_worker
 import pytest
 import uvicorn
 from dramatiq.brokers.stub import StubBroker
@@ -89,7 +91,7 @@ def app_server(committed_engine, fake, public_url) -> str:
     return public_url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def _running_worker():
     from workers.broker import broker
     import workers.actors  # noqa: F401  (declares every queue)
@@ -100,7 +102,7 @@ def _running_worker():
     running = dramatiq.Worker(broker, worker_threads=2, queues={"calendly"})
     running.start()
     yield broker
-    running.stop()
+    stop_worker(running)
 
 
 @pytest.fixture

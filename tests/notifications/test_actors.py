@@ -9,6 +9,8 @@ import uuid
 from datetime import timedelta
 
 import dramatiq
+
+from workers.broker import stop_worker
 import httpx
 import pytest
 import redis
@@ -56,7 +58,7 @@ def worker(stub_broker):
     worker = dramatiq.Worker(stub_broker, worker_timeout=100, worker_threads=2)
     worker.start()
     yield worker
-    worker.stop()
+    stop_worker(worker)
 
 
 def drain(broker: StubBroker, worker: dramatiq.Worker) -> None:
@@ -210,7 +212,7 @@ def test_real_redis_broker_sends_once(committed_engine, provider_env, fake_easys
         assert statuses(*ids.values()) == [NotificationStatus.SENT, NotificationStatus.SENT]
         assert len(fake_easysms.sends()) == 1 and len(smtp_server[1].messages) == 1
     finally:
-        worker.stop()
+        stop_worker(worker)
         broker.close()
         client = redis.Redis.from_url(redis_server)
         keys = list(client.scan_iter(f"{namespace}*"))
@@ -228,7 +230,7 @@ def test_ticker_middleware_enqueues_ticks_only_while_a_worker_runs(stub_broker):
     deadline = time.monotonic() + 30
     while stub_broker.queues[actors.QUEUE].qsize() < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
-    worker.stop()
+    stop_worker(worker)
     assert stub_broker.queues[actors.QUEUE].qsize() >= 2
     assert ticker._thread is None
     queued = stub_broker.queues[actors.QUEUE].qsize()

@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 
 import dramatiq
+
+from workers.broker import stop_worker
 import dramatiq.errors
 import pytest
 from sqlalchemy import select
@@ -106,7 +108,7 @@ def worker(stripe_env) -> Iterator[Callable[[], None]]:
                 return
 
     yield drain
-    stripe_worker.stop()
+    stop_worker(stripe_worker)
     broker.flush_all()
 
 
