@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 
 import dramatiq
 
 from workers.broker import broker
+from workers.ticker import PeriodicTicker, install
 from hub_app.domain.calendly import jobs
 from hub_app.domain.calendly.client import CalendlyRateLimited
 
@@ -44,34 +44,16 @@ def reconcile_calendly(min_interval_seconds: float = SYNC_SECONDS / 2) -> None:
         reconcile_calendly_store.send(store_id)
 
 
-class CalendlySyncTicker(dramatiq.Middleware):
+class CalendlySyncTicker(PeriodicTicker):
     """Enqueues `reconcile_calendly` every `interval` seconds while a worker runs."""
 
+    name = "calendly-sync-ticker"
+
     def __init__(self, interval: float = SYNC_SECONDS):
-        self.interval = interval
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        super().__init__(interval)
 
-    def after_worker_boot(self, broker, worker) -> None:
-        if self.interval <= 0 or self._thread is not None:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="calendly-sync-ticker", daemon=True)
-        self._thread.start()
-
-    def before_worker_shutdown(self, broker, worker) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                reconcile_calendly.send()
-            except Exception:  # the queue is down; try again next interval
-                logger.warning("Could not enqueue the Calendly sync", exc_info=True)
+    def tick(self) -> None:
+        reconcile_calendly.send()
 
 
-if not any(isinstance(m, CalendlySyncTicker) for m in broker.middleware):
-    broker.add_middleware(CalendlySyncTicker())
+install(broker, CalendlySyncTicker())

@@ -11,12 +11,12 @@ from __future__ import annotations
 import json
 import logging
 import os
-import threading
 from datetime import datetime
 
 import dramatiq
 
 from workers.broker import broker
+from workers.ticker import PeriodicTicker, install
 from hub_app.db import unit_of_work
 from hub_app.domain.integrations import inbox
 from hub_app.domain.notifications import dispatch, outbox, reminders
@@ -86,35 +86,16 @@ def _enqueue(ids: list[int]) -> None:
 outbox.register_enqueuer(_enqueue)
 
 
-class NotificationTicker(dramatiq.Middleware):
+class NotificationTicker(PeriodicTicker):
     """Enqueues `notification_tick` every `interval` seconds while a worker runs."""
 
+    name = "notification-ticker"
+
     def __init__(self, interval: float = TICK_SECONDS):
-        self.interval = interval
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        super().__init__(interval)
 
-    def after_worker_boot(self, broker, worker) -> None:
-        if self.interval <= 0 or self._thread is not None:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="notification-ticker", daemon=True)
-        self._thread.start()
-
-    def before_worker_shutdown(self, broker, worker) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def _run(self) -> None:
-        # First tick after one interval: a worker that restarts in a loop does not flood the queue.
-        while not self._stop.wait(self.interval):
-            try:
-                notification_tick.send()
-            except Exception:  # the queue is down; try again next interval
-                logger.warning("Could not enqueue the notification tick", exc_info=True)
+    def tick(self) -> None:
+        notification_tick.send()
 
 
-if not any(isinstance(m, NotificationTicker) for m in broker.middleware):
-    broker.add_middleware(NotificationTicker())
+install(broker, NotificationTicker())

@@ -8,9 +8,9 @@ retried by Dramatiq with exponential backoff.
 from __future__ import annotations
 
 from workers.broker import broker  # noqa: F401  (sets the global broker before any actor)
+from workers.ticker import PeriodicTicker, install
 
 import logging
-import threading
 from datetime import timedelta
 
 import dramatiq
@@ -59,35 +59,17 @@ def sweep_stripe_inbox() -> None:
         process_stripe_event.send(inbox_id)
 
 
-class StripeTicker(dramatiq.Middleware):
+class StripeTicker(PeriodicTicker):
     """While a worker runs, enqueue the hold expiry and the inbox sweep every TICK_SECONDS."""
 
+    name = "stripe-ticker"
+
     def __init__(self, interval: float = TICK_SECONDS):
-        self.interval = interval
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        super().__init__(interval)
 
-    def after_worker_boot(self, broker, worker) -> None:
-        if self.interval <= 0 or self._thread is not None:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="stripe-ticker", daemon=True)
-        self._thread.start()
-
-    def before_worker_shutdown(self, broker, worker) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                expire_payment_holds.send()
-                sweep_stripe_inbox.send()
-            except Exception:  # the queue is down; try again next interval
-                logger.warning("Could not enqueue the Stripe tick", exc_info=True)
+    def tick(self) -> None:
+        expire_payment_holds.send()
+        sweep_stripe_inbox.send()
 
 
-if not any(isinstance(m, StripeTicker) for m in broker.middleware):
-    broker.add_middleware(StripeTicker())
+install(broker, StripeTicker())
