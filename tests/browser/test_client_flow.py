@@ -179,7 +179,13 @@ def test_existing_client_signs_in_inside_the_flow(live_app, page, engine):
     page.get_by_label("Password", exact=True).fill("wrong-password")
     page.get_by_role("button", name="Sign in").first.click()
     expect(page.locator("#flow-email-error")).to_contain_text("The email or password is not correct")
+    # Let the page apply the failed attempt's update before typing again: under CI load a late
+    # re-render could otherwise race the second submit (seen a few times; the second click then
+    # still answered "not correct"). The assertion below still needs the real sign-in to work.
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(1000)
     page.get_by_label("Password", exact=True).fill("returning-pass-1")
+    expect(page.get_by_label("Password", exact=True)).to_have_value("returning-pass-1")
     page.locator("#flow-sign-in").click()
     expect(page.locator("#booking-as")).to_contain_text("Eleni")
     page.get_by_role("button", name="Confirm booking").click()
