@@ -4,7 +4,6 @@ taken" race, cancel and reschedule from /account, not-found and old-slug pages, 
 from __future__ import annotations
 
 import os
-
 import re
 from datetime import datetime, timedelta
 
