@@ -8,8 +8,6 @@ so a store manager addressing another store's slug is refused by the tenancy lay
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from fastapi import Depends, Request
@@ -73,8 +71,12 @@ def _user(db: Session, credentials: HTTPAuthorizationCredentials | None, locale:
     return user
 
 
+def is_slug_shaped(slug: str) -> bool:
+    return bool(_SLUG_SHAPE.match(slug))
+
+
 def _store(db: Session, slug: str, locale: str) -> Store:
-    if not _SLUG_SHAPE.match(slug):
+    if not is_slug_shaped(slug):
         raise NotFound(t("store.not_found", locale))
     return get_store_by_slug(db, slug, locale)
 
@@ -121,17 +123,6 @@ def signed_in_store_scope(scope: StoreScope = Depends(store_scope)) -> StoreScop
     if scope.caller.user is None:
         raise NotAuthenticated(t("auth.not_signed_in", scope.caller.locale))
     return scope
-
-
-@contextmanager
-def public_store_work(slug: str, locale: str) -> Iterator[tuple[Session, Store, TenantContext]]:
-    """One unit of work for an anonymous read inside the store at `slug`: the store is found, then
-    the same session and transaction are scoped to it (one connection checkout, not two)."""
-    with hub_db.unit_of_work(TenantContext.anonymous(locale=locale)) as db:
-        store = _store(db, slug, locale)
-        ctx = TenantContext.anonymous(store.id, locale=locale)
-        hub_db.rescope(db, ctx)
-        yield db, store, ctx
 
 
 def public_store(slug: str, request: Request) -> Store:

@@ -205,15 +205,23 @@ def _openings(db: Session, ctx: TenantContext, service_id: int, start_date: date
 def free_slots(db: Session, ctx: TenantContext, service_id: int, start_date: date, end_date: date,
                persons: int = 1, now: datetime | None = None) -> list[FreeSlot]:
     """Free starts of a service between two local dates (inclusive), earliest first."""
+    return free_slots_and_rules(db, ctx, service_id, start_date, end_date, persons, now)[0]
+
+
+def free_slots_and_rules(db: Session, ctx: TenantContext, service_id: int, start_date: date, end_date: date,
+                         persons: int = 1, now: datetime | None = None) -> tuple[list[FreeSlot], int]:
+    """`free_slots`, and the minimum notice (seconds) that applied: a kept answer is filtered
+    by it again when reused later (availability_cache)."""
     inputs, openings = _openings(db, ctx, service_id, start_date, end_date, persons, now)
     if inputs is None:
-        return []
+        return [], 0
     duration = inputs.rules.duration
-    return [
+    slots = [
         FreeSlot(start=from_ts(start), end=from_ts(start + duration),
                  remaining=sum(per_cal.values()), calendar_ids=tuple(sorted(per_cal)))
         for start, per_cal in sorted(openings.items())
     ]
+    return slots, inputs.rules.notice
 
 
 def days_with_free_slots(db: Session, ctx: TenantContext, service_id: int, start_date: date, end_date: date,

@@ -213,3 +213,20 @@ class ExternalBusyTime(TenantScoped, Timestamped, table=True):
     start_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     end_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     is_active: bool = Field(default=True, nullable=False)
+
+
+class AvailabilityVersion(SQLModel, table=True):
+    """A counter per calendar that database triggers raise whenever anything a calendar can offer
+    changes: its bookings, hours, overrides, blocks, slots, Calendly busy time, service links,
+    or its store's and services' rules (migration 0006). Cached availability answers are keyed by
+    the store's counters, so an answer is reused only while nothing it was built from has changed.
+
+    Holds no tenant data (only ids and counters), hence no row-level security: the public
+    availability read checks it in one statement before any tenant is known.
+    """
+
+    __tablename__ = "availability_version"
+
+    calendar_id: int = Field(foreign_key="calendar.id", ondelete="CASCADE", primary_key=True)
+    store_id: int = Field(foreign_key="store.id", ondelete="CASCADE", index=True)
+    version: int = Field(default=0, sa_type=sa.BigInteger, nullable=False)
