@@ -36,6 +36,7 @@ from datetime import timedelta
 import httpx
 import sqlalchemy as sa
 
+from bench import wrk
 from bench.booking_engine import DEFAULT_ADMIN_URL, _create_database, _percentile, build_workload
 from bench.http_setup import CpuMeter, DbProbe, Server, analyze, drop_redis_namespace, free_places_of, server_env
 
@@ -142,6 +143,26 @@ async def measure(args, base_url: str, slug: str, service_id: int, client_emails
           f"  ({sum(counts)} in {elapsed:.1f} s; {meter.per_request(cpu, meter.snapshot(), sum(counts))};"
           f" driver {100 * (time.process_time() - cpu0) / elapsed:.0f}% of a core)")
 
+    if wrk.available():
+        # The same requests from a C driver: the server's own capacity (see bench/wrk.py).
+        for connections, seconds in ((1, args.wrk_seconds / 2), (args.clients, args.wrk_seconds)):
+            cpu = meter.snapshot()
+            result = await asyncio.to_thread(wrk.one_day_availability, base_url, driver.availability_path, today,
+                                             connections, seconds)
+            label = "1 client, wrk:   " if connections == 1 else f"{connections} clients, wrk: "
+            print(f"one-day availability, {label} {result.rps:.0f} requests/s  p50 {_ms(result.p50)}"
+                  f"  p99 {_ms(result.p99)}  ({result.requests} in {result.seconds:.0f} s, {result.errors} errors;"
+                  f" {meter.per_request(cpu, meter.snapshot(), result.requests)})")
+            if result.errors:
+                raise RuntimeError(f"wrk saw {result.errors} failed availability requests")
+            if connections == 1:
+                figures["one_day_p50_wrk"] = result.p50
+            else:
+                figures["one_day_rps_wrk"] = result.rps
+    else:
+        print("one-day availability, wrk:          wrk is not installed (apt-get install wrk, or make bench):"
+              " only the httpx figures above, which include the driver's own CPU")
+
     async def month(_i):
         await driver.availability(today + timedelta(days=1), today + timedelta(days=31))
 
@@ -219,6 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--one-day-calls", type=int, default=300)
     parser.add_argument("--month-calls", type=int, default=30)
     parser.add_argument("--seconds", type=float, default=10, help="length of the 16-client availability run")
+    parser.add_argument("--wrk-seconds", type=float, default=10, help="length of wrk's 16-client run (1 client: half)")
     parser.add_argument("--register-per-client", type=int, default=10)
     parser.add_argument("--token-per-client", type=int, default=40)
     args = parser.parse_args(argv)
