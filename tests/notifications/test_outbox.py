@@ -188,3 +188,19 @@ def test_unknown_event_is_a_programming_error(db, setup):
     with pytest.raises(ValueError):
         on_booking_event(db, setup[3], "exploded")
     assert outbox.BOOKING_EVENTS >= {"confirmed", "cancelled", "rescheduled", "pending"}
+
+
+def test_rows_racing_for_one_dedupe_key_are_settled_one_by_one(db, setup):
+    """Two rows with a key nobody has yet (as when a concurrent transaction inserts it between
+    the check and the insert): the batch insert fails, and exactly one of them is kept."""
+    store, _, client, booking = setup
+
+    def row(body: str) -> Notification:
+        return Notification(store_id=store.id, recipient_user_id=client.id, booking_id=booking.id,
+                            type=Channel.SMS, kind=NotificationKind.MANUAL, body=body,
+                            to_address=client.phone_number, dedupe_key="manual:race:1:sms")
+
+    with outbox.acting_for_store(db, store.id):
+        kept = outbox.add_all_once(db, [row("first"), row("second")])
+    assert [n.body for n in kept] == ["first"]
+    assert [n.body for n in rows(db, dedupe_key="manual:race:1:sms")] == ["first"]

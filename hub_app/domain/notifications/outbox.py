@@ -28,7 +28,7 @@ from hub_app.domain.bookings.models import Booking, BookingStatus
 from hub_app.domain.errors import NotFound, ValidationFailed
 from hub_app.domain.notifications.models import Channel, Notification, NotificationKind, NotificationStatus
 from hub_app.domain.notifications.templates import (
-    MANUAL_PLACEHOLDERS, Wording, channel_enabled, render, unknown_placeholders, wording_for,
+    MANUAL_PLACEHOLDERS, StoreWording, Wording, render, unknown_placeholders,
 )
 from hub_app.domain.permissions import Feature, require
 from hub_app.domain.scheduling.models import Service
@@ -138,6 +138,30 @@ def add_once(db: Session, notification: Notification) -> Notification | None:
     return notification
 
 
+def add_all_once(db: Session, notifications: list[Notification]) -> list[Notification]:
+    """`add_once` for several rows in one round of statements (the booking path writes one row
+    per channel): the rows whose dedupe keys are new, as inserted."""
+    if not notifications:
+        return []
+    for row in notifications:
+        if row.subject:
+            row.subject = row.subject[:300]
+    keys = [row.dedupe_key for row in notifications]
+    existing = set(db.scalars(select(Notification.dedupe_key).where(Notification.dedupe_key.in_(keys))))
+    fresh = [row for row in notifications if row.dedupe_key not in existing]
+    try:
+        with db.begin_nested():
+            db.add_all(fresh)
+            db.flush()
+    except IntegrityError:
+        # A concurrent transaction inserted one of the keys first: settle them one by one (the
+        # rolled-back rows are transient again).
+        return [row for row in (add_once(db, row) for row in fresh) if row is not None]
+    for row in fresh:
+        _remember(db, row.id)
+    return fresh
+
+
 def recipient_address(user: AppUser, channel: Channel) -> str | None:
     return user.email if channel == Channel.EMAIL else user.phone_number
 
@@ -182,20 +206,19 @@ def build_for_booking(db: Session, booking: Booking, kind: NotificationKind, ded
         raise NotFound("booking's store or client is missing")
     locale = message_locale(client, store)
     values = placeholder_values(store, client, booking, service, locale)
-    created: list[Notification] = []
+    wording = StoreWording(db, kind)
+    rows = []
     for channel in channels:
-        if not channel_enabled(db, kind, channel):
+        if not wording.enabled(channel):
             continue
-        rendered = render(wording_for(db, kind, channel, locale), values, channel)
-        row = add_once(db, Notification(
+        rendered = render(wording.wording(channel, locale), values, channel)
+        rows.append(Notification(
             store_id=booking.store_id, recipient_user_id=client.id, booking_id=booking.id, type=channel,
             kind=kind, subject=rendered.subject, body=rendered.body, body_html=rendered.body_html,
             to_address=recipient_address(client, channel), dedupe_key=f"{dedupe_base}:{channel.value}",
             next_attempt_at=utcnow(),
         ))
-        if row is not None:
-            created.append(row)
-    return created
+    return add_all_once(db, rows)
 
 
 def withdraw_reminders(db: Session, booking_id: int, reason: str) -> int:

@@ -157,32 +157,33 @@ DEFAULTS: dict[tuple[NotificationKind, Channel, str], Wording] = {
 }
 
 
-def channel_enabled(db: Session, kind: NotificationKind, channel: Channel) -> bool:
-    """A store turns a message off per kind and channel: any disabled template row for them does it.
+class StoreWording:
+    """A store's templates of one message kind, read in one query: which channels are on, and
+    the wording per channel and language (the store's own enabled template, else the default).
 
     Reads through the session's tenant scope, so only the current store's rows count.
     """
-    disabled = db.scalar(
-        select(NotificationTemplate.id).where(
-            NotificationTemplate.kind == kind,
-            NotificationTemplate.channel == channel,
-            NotificationTemplate.enabled.is_(False),
-        ).limit(1)
-    )
-    return disabled is None
+
+    def __init__(self, db: Session, kind: NotificationKind) -> None:
+        self.kind = kind
+        self._rows = list(db.scalars(select(NotificationTemplate).where(NotificationTemplate.kind == kind)))
+
+    def enabled(self, channel: Channel) -> bool:
+        # A store turns a message off per kind and channel: any disabled row for them does it.
+        return not any(row.channel == channel and row.enabled is False for row in self._rows)
+
+    def wording(self, channel: Channel, locale: str | None) -> Wording:
+        loc = normalize_locale(locale)
+        for row in self._rows:
+            if row.channel == channel and row.locale == loc and row.enabled and row.body.strip():
+                return Wording(row.subject, row.body)
+        return DEFAULTS[(self.kind, channel, loc)]
+
+
+def channel_enabled(db: Session, kind: NotificationKind, channel: Channel) -> bool:
+    return StoreWording(db, kind).enabled(channel)
 
 
 def wording_for(db: Session, kind: NotificationKind, channel: Channel, locale: str | None) -> Wording:
     """The store's own enabled template for this language, else the built-in default."""
-    loc = normalize_locale(locale)
-    custom = db.scalar(
-        select(NotificationTemplate).where(
-            NotificationTemplate.kind == kind,
-            NotificationTemplate.channel == channel,
-            NotificationTemplate.locale == loc,
-            NotificationTemplate.enabled.is_(True),
-        )
-    )
-    if custom is not None and custom.body.strip():
-        return Wording(custom.subject, custom.body)
-    return DEFAULTS[(kind, channel, loc)]
+    return StoreWording(db, kind).wording(channel, locale)
