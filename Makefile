@@ -31,6 +31,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 help:
 	@echo "make run    - install, migrate, load demo data, serve the production build on PORT (3000)"
 	@echo "make test   - install (incl. chromium) and run the whole test suite"
+	@echo "make stress | bench | audit - long load/fault runs, the booking benchmark, pip-audit"
 	@echo "make venv | migrate | seed | chromium"
 
 venv: $(STAMP)
@@ -83,6 +84,17 @@ stress: venv
 	$(PY) -m bench.load --duration $(STRESS_SECONDS) --users $(STRESS_USERS) --pg-admin-url $(STRESS_PG_ADMIN_URL) || status=1; \
 	$(PY) -m bench.faults --seconds 30 --pg-admin-url $(STRESS_PG_ADMIN_URL) || status=1; \
 	exit $$status
+
+# The booking engine over HTTP (bench/http_booking.py): availability, bookings and the one-place
+# race against the production server on PostgreSQL, with wrk (Debian) as the C load driver.
+.PHONY: bench
+bench: venv
+	@if ! command -v wrk >/dev/null; then \
+	  echo "Installing Debian's wrk for the HTTP benchmark"; \
+	  $(SUDO) apt-get update -qq; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; \
+	fi
+	$(PY) -m bench.http_booking
 
 # Known vulnerabilities of the installed packages (pip-audit). --strict: a package that could
 # not be checked (vulnerability service unreachable) is a failure, not a pass.
