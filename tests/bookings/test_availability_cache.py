@@ -178,3 +178,24 @@ def test_unknown_slugs_are_not_kept_and_still_answer_not_found(committed_engine)
     with pytest.raises(NotFound):
         public_free_slots(committed_engine, "nobody-here", 1, MONDAY, MONDAY, cache=cache)
     assert cache.hits == 0 and not cache._entries
+
+
+def test_the_cache_stays_within_its_answer_and_slot_bounds(db):
+    shop = build_shop(db)
+    day = utcnow().astimezone(shop.tz).date()
+    stamp = StoreStamp(store_id=shop.store.id, timezone=shop.store.timezone, versions=())
+    slots = tuple(_slot(f"{h:02d}:00", shop, day + timedelta(days=1)) for h in range(9, 17))  # 8 slots
+    cache = AvailabilityCache(max_entries=3, max_slots=20)
+
+    def keep(key):
+        cache.put(key, _Kept(stamp=stamp, built_on=day, built_at=clock.monotonic(), notice=0, slots=slots))
+
+    keep("a")
+    keep("b")
+    keep("b")  # replacing an answer does not count its slots twice
+    assert list(cache._entries) == ["a", "b"] and cache._slots == 16
+    keep("c")  # 24 slots > 20: the oldest answer goes
+    assert list(cache._entries) == ["b", "c"] and cache._slots == 16
+    cache.get("b", stamp, utcnow())  # used: now the newest
+    keep("d")
+    assert list(cache._entries) == ["b", "d"]

@@ -76,9 +76,12 @@ class _Kept:
 class AvailabilityCache:
     """A bounded, thread-safe map from (store, service, range, persons) to a kept answer."""
 
-    def __init__(self, max_entries: int = 4096, max_age: float = 60.0) -> None:
-        self.max_entries, self.max_age = max_entries, max_age
+    def __init__(self, max_entries: int = 4096, max_slots: int = 100_000, max_age: float = 60.0) -> None:
+        # Bounded by answers and by slots kept (a month's answer holds hundreds): ~100 bytes
+        # a slot keeps the whole cache near 10 MB per worker.
+        self.max_entries, self.max_slots, self.max_age = max_entries, max_slots, max_age
         self._entries: OrderedDict[tuple, _Kept] = OrderedDict()
+        self._slots = 0
         self._lock = threading.Lock()
         self.hits = self.misses = 0
 
@@ -96,14 +99,19 @@ class AvailabilityCache:
 
     def put(self, key: tuple, kept: _Kept) -> None:
         with self._lock:
+            replaced = self._entries.pop(key, None)
+            if replaced is not None:
+                self._slots -= len(replaced.slots)
             self._entries[key] = kept
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+            self._slots += len(kept.slots)
+            while len(self._entries) > self.max_entries or (self._slots > self.max_slots and len(self._entries) > 1):
+                _key, dropped = self._entries.popitem(last=False)
+                self._slots -= len(dropped.slots)
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._slots = 0
 
 
 # One per process: every worker keeps its own answers and checks the shared counters.
