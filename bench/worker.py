@@ -6,7 +6,7 @@ Production workers keep Dramatiq's defaults: a worker that stops heart-beating f
 declared dead and its unacknowledged messages go back to their queue during the next queue
 maintenance (1 command in 1,000). Fault tests cannot wait minutes, so `--heartbeat-ms` shortens
 the first and `--always-maintain` runs maintenance on every command. `--fast-sweeps` makes the
-Stripe inbox sweep (every 60 s, for rows older than 5 minutes) run every second for rows older
+webhook inbox sweep (every 60 s, for rows older than 2 minutes) run every second for rows older
 than 2 seconds. Prints "worker ready" once consuming; stops cleanly on SIGTERM.
 """
 
@@ -39,7 +39,7 @@ def main() -> None:
         if args.always_maintain:
             broker.maintenance_chance = MAINTENANCE_SCALE
     if args.fast_sweeps:
-        _fast_stripe_sweep(broker)
+        _fast_inbox_sweep(broker)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -51,14 +51,14 @@ def main() -> None:
     broker.close()
 
 
-def _fast_stripe_sweep(broker) -> None:
+def _fast_inbox_sweep(broker) -> None:
     from datetime import timedelta
 
-    from workers import stripe_actors
+    from workers import inbox_sweep
 
-    stripe_actors.SWEEP_AFTER = timedelta(seconds=2)
+    inbox_sweep.GRACE = timedelta(seconds=2)
     for middleware in broker.middleware:
-        if type(middleware).__name__ == "StripeTicker":
+        if isinstance(middleware, inbox_sweep.InboxSweepTicker):
             middleware.interval = 1.0
 
 

@@ -9,6 +9,7 @@ Business logic belongs in the domain layer; an actor only loads ids and calls it
 
 from workers.broker import broker  # noqa: F401  (sets the global broker before any actor)
 import workers.calendly_actors  # noqa: E402,F401
+import workers.inbox_sweep  # noqa: E402,F401
 import workers.notification_actors  # noqa: E402,F401
 import workers.stripe_actors  # noqa: E402,F401
 import hub_app.observability.worker  # noqa: E402,F401  (request ids into jobs, JSON logs in workers)

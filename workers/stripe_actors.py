@@ -1,8 +1,9 @@
-"""Stripe work in the background: apply inbox events, release expired payment holds, sweep.
+"""Stripe work in the background: apply inbox events, release expired payment holds.
 
 Actors take ids and are idempotent (an inbox row is applied once; a redelivered message finds it
 processed). A failed attempt is rolled back, written to the inbox row (attempts, last_error) and
-retried by Dramatiq with exponential backoff.
+retried by Dramatiq with exponential backoff. Rows whose message was lost are sent again by the
+inbox sweep (workers/inbox_sweep.py), shared with Calendly.
 """
 
 from __future__ import annotations
@@ -11,21 +12,16 @@ from workers.broker import broker  # noqa: F401  (sets the global broker before 
 from workers.ticker import PeriodicTicker, install
 
 import logging
-from datetime import timedelta
 
 import dramatiq
 
 from hub_app import db as hub_db
 from hub_app.domain.billing import events, service
-from hub_app.domain.integrations import inbox
 from hub_app.domain.tenancy import TenantContext
-from hub_app.domain.types import utcnow
 
 logger = logging.getLogger(__name__)
 QUEUE = "stripe"
 TICK_SECONDS = 60
-# A recorded event whose message should long have run: its enqueue was lost.
-SWEEP_AFTER = timedelta(minutes=5)
 
 
 @dramatiq.actor(queue_name=QUEUE, max_retries=12, min_backoff=1_000, max_backoff=15 * 60_000)
@@ -48,19 +44,8 @@ def expire_payment_holds() -> None:
         service.expire_payment_holds(db, ctx)
 
 
-@dramatiq.actor(queue_name=QUEUE, max_retries=0)
-def sweep_stripe_inbox() -> None:
-    """Re-enqueue inbox rows that were recorded but whose message was lost (e.g. a crash)."""
-    cutoff = utcnow() - SWEEP_AFTER
-    with hub_db.unit_of_work(TenantContext.system()) as db:
-        ids = [row.id for row in inbox.pending_events(db)
-               if row.provider == events.PROVIDER and row.received_at < cutoff and row.attempts == 0]
-    for inbox_id in ids:
-        process_stripe_event.send(inbox_id)
-
-
 class StripeTicker(PeriodicTicker):
-    """While a worker runs, enqueue the hold expiry and the inbox sweep every TICK_SECONDS."""
+    """While a worker runs, enqueue the hold expiry every TICK_SECONDS."""
 
     name = "stripe-ticker"
 
@@ -69,7 +54,6 @@ class StripeTicker(PeriodicTicker):
 
     def tick(self) -> None:
         expire_payment_holds.send()
-        sweep_stripe_inbox.send()
 
 
 install(broker, StripeTicker())

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import timedelta
 
 import pytest
+from dramatiq.brokers.redis import RedisBroker
 from sqlalchemy import select
 
 from hub_app import db as hub_db
@@ -245,3 +247,35 @@ def test_a_signed_delivery_we_cannot_apply_stays_visible_in_the_inbox(fake, shop
     assert refused.status == InboxStatus.FAILED and "ValidationFailed" in refused.last_error
     assert shapeless_row.status == InboxStatus.IGNORED and "payload not understood" in shapeless_row.last_error
     assert rows(shop.store_id, Booking) == [] and rows(shop.store_id, ExternalBusyTime) == []
+
+
+def test_a_delivery_taken_while_the_queue_is_down_is_answered_200_and_applied_by_the_sweep(
+        fake, shop, linked, worker, monkeypatch):
+    from workers.calendly_actors import apply_calendly_event
+    from workers.inbox_sweep import GRACE, sweep_inbox
+
+    invitee = fake.book(linked, shop.at(future_day(), 10), email="maria@example.com")
+    with monkeypatch.context() as outage:
+        # A real Redis client on a port where nothing listens: the enqueue fails as in an outage.
+        outage.setattr(apply_calendly_event, "broker", RedisBroker(url="redis://127.0.0.1:1/0"))
+        [response] = send(fake, worker, "invitee.created", invitee["uri"])
+    # Recorded, so Calendly must not retry: a 2xx, and the row waits in the inbox.
+    assert response.status_code == 200 and response.json() == {"received": True, "duplicate": False}
+    [entry] = inbox_rows()
+    assert entry.status == InboxStatus.RECEIVED and rows(shop.store_id, Booking) == []
+
+    sweep_inbox()  # inside the grace period its message might still be queued: left alone
+    drain(worker)
+    assert [e.status for e in inbox_rows()] == [InboxStatus.RECEIVED]
+
+    with hub_db.unit_of_work(TenantContext.system()) as db:
+        db.get(WebhookEvent, entry.id).received_at -= GRACE + timedelta(seconds=1)
+    sweep_inbox()
+    drain(worker)
+    [entry] = inbox_rows()
+    assert entry.status == InboxStatus.PROCESSED and entry.attempts == 1
+    [booking] = rows(shop.store_id, Booking)
+    assert booking.calendly_invitee_uri == invitee["uri"]
+    sweep_inbox()  # processed rows are never sent again
+    drain(worker)
+    assert len(rows(shop.store_id, Booking)) == 1 and inbox_rows()[0].attempts == 1

@@ -9,6 +9,10 @@ import json
 import time
 
 from bench.procs import wait_until
+from hub_app import db as hub_db
+from hub_app.domain.integrations.models import CalendlyConnection, CalendlyConnectionState
+from hub_app.domain.secrets import encrypt_secret
+from hub_app.domain.tenancy import TenantContext
 from tests.reliability.conftest import (
     DLR_TOKEN,
     STRIPE_SECRET,
@@ -62,21 +66,46 @@ def test_bookings_and_webhooks_survive_a_redis_outage_and_messages_follow(
     assert query(stack, "SELECT count(*) FROM booking")[0][0] == 4
 
 
-def test_stripe_webhook_is_accepted_during_a_redis_outage_and_processed_after(
+def calendly_delivery(store_id: int, signing_key: str) -> tuple[bytes, dict[str, str]]:
+    payload = json.dumps({"event": "invitee_no_show.created", "created_at": "2030-01-01T10:00:00.000000Z",
+                          "payload": {"uri": f"https://api.calendly.com/invitee_no_shows/outage-{store_id}"}}).encode()
+    stamp = int(time.time())
+    mac = hmac.new(signing_key.encode(), f"{stamp}.".encode() + payload, hashlib.sha256).hexdigest()
+    return payload, {"Calendly-Webhook-Signature": f"t={stamp},v1={mac}", "Content-Type": "application/json"}
+
+
+def connect_calendly(stack, store_id: int, signing_key: str) -> None:
+    """The store's webhook subscription as `calendly.connect` leaves it (only the signing key matters)."""
+    with hub_db.unit_of_work(TenantContext.system(store_id), stack.engine) as db:
+        db.add(CalendlyConnection(store_id=store_id, signing_key_encrypted=encrypt_secret(signing_key),
+                                  webhook_state="active", state=CalendlyConnectionState.CONNECTED))
+
+
+def inbox_status(stack, provider: str) -> list[tuple[str, int]]:
+    return [tuple(r) for r in query(stack, "SELECT status, attempts FROM webhook_event WHERE provider = :p",
+                                    p=provider)]
+
+
+def test_webhooks_are_accepted_during_a_redis_outage_and_processed_after(
         shared_pg_database, private_redis, make_stack):
     stack = make_stack(shared_pg_database, private_redis.url, worker_options={"fast_sweeps": True})
+    shop = open_shop(stack)
+    connect_calendly(stack, shop.store_id, "calendly-outage-signing-key")
     private_redis.stop()
     with stack.client() as http:
-        body, headers = stripe_delivery("evt_outage_1")
-        answer = http.post("/webhooks/stripe", content=body, headers=headers)
-        # Stripe retries anything but 2xx, so a clean 503 is acceptable; a 500 is not. Either way
-        # the verified delivery is in the inbox, once.
-        assert answer.status_code in (200, 503), answer.text
-        assert query(stack, "SELECT count(*) FROM webhook_event WHERE event_id = 'evt_outage_1'")[0][0] == 1
+        stripe_body, stripe_headers = stripe_delivery("evt_outage_1")
+        answer = http.post("/webhooks/stripe", content=stripe_body, headers=stripe_headers)
+        # Recorded in the inbox, so the answer is a 2xx: the provider stops retrying, nothing is lost.
+        assert answer.status_code == 200 and answer.json()["duplicate"] is False, answer.text
+        body, headers = calendly_delivery(shop.store_id, "calendly-outage-signing-key")
+        answer = http.post(f"/webhooks/calendly/{shop.store_id}", content=body, headers=headers)
+        assert answer.status_code == 200 and answer.json()["duplicate"] is False, answer.text
+        assert inbox_status(stack, "stripe") == inbox_status(stack, "calendly") == [("received", 0)]
         private_redis.start()
-        retry = http.post("/webhooks/stripe", content=body, headers=headers)
+        retry = http.post("/webhooks/stripe", content=stripe_body, headers=stripe_headers)
         assert retry.status_code == 200 and retry.json()["duplicate"] is True, retry.text
-    # The enqueue was lost with Redis; the worker's inbox sweep (shortened here) sends it again.
-    wait_until(lambda: query(stack, "SELECT status FROM webhook_event WHERE event_id = 'evt_outage_1'")[0][0]
-               in ("processed", "ignored"), 60, interval=0.5, what="the Stripe event processed after Redis returned")
-    assert query(stack, "SELECT attempts FROM webhook_event WHERE event_id = 'evt_outage_1'")[0][0] == 1
+    # The enqueues were lost with Redis; the worker's inbox sweep (shortened here) sends them again.
+    wait_until(lambda: inbox_status(stack, "stripe") == [("ignored", 1)] and inbox_status(stack, "calendly") == [
+        ("ignored", 1)], 60, interval=0.5, what="both deliveries processed once after Redis returned")
+    time.sleep(3)  # more sweeps: a processed row is never sent again
+    assert inbox_status(stack, "stripe") == [("ignored", 1)] and inbox_status(stack, "calendly") == [("ignored", 1)]

@@ -6,6 +6,7 @@ import json
 import os
 import time
 import uuid
+from datetime import timedelta
 
 import dramatiq
 from dramatiq.brokers.redis import RedisBroker
@@ -139,6 +140,32 @@ def test_events_flow_through_the_real_redis_broker(shop, redis_server, monkeypat
     assert load(Booking, booking_id).status == BookingStatus.CONFIRMED
     assert all(r.status == InboxStatus.PROCESSED for r in inbox_rows() if r.event_type.startswith("checkout"))
     assert os.environ.get("HUB_QUEUE_NAMESPACE") != redis_broker.namespace
+
+
+def test_a_delivery_taken_while_the_queue_is_down_is_answered_200_and_applied_by_the_sweep(
+        shop, worker, monkeypatch):
+    from workers.inbox_sweep import GRACE, sweep_inbox
+    from workers.stripe_actors import process_stripe_event
+
+    restricted = account_event(shop.fake, shop.account_id, charges_enabled=False)
+    with monkeypatch.context() as outage:
+        # A real Redis client on a port where nothing listens: the enqueue fails as in an outage.
+        outage.setattr(process_stripe_event, "broker", RedisBroker(url="redis://127.0.0.1:1/0"))
+        assert shop.fake.deliver(restricted) == 200   # recorded, so Stripe must not retry
+    worker()
+    [entry] = [r for r in inbox_rows() if r.event_id == restricted["id"]]
+    assert entry.status == InboxStatus.RECEIVED and load(Store, shop.store_id).stripe_onboarding_state != "restricted"
+
+    sweep_inbox()  # inside the grace period its message might still be queued: left alone
+    worker()
+    assert load(WebhookEvent, entry.id).status == InboxStatus.RECEIVED
+
+    with hub_db.unit_of_work(TenantContext.system()) as db:
+        db.get(WebhookEvent, entry.id).received_at -= GRACE + timedelta(seconds=1)
+    sweep_inbox()
+    worker()
+    assert load(WebhookEvent, entry.id).status == InboxStatus.PROCESSED and load(WebhookEvent, entry.id).attempts == 1
+    assert load(Store, shop.store_id).stripe_onboarding_state == "restricted"
 
 
 def test_webhooks_answer_503_when_not_configured(stripe_env, monkeypatch):

@@ -2,7 +2,7 @@
 
 The store id in the path picks the signing key (each store's subscription has its own); the
 signature, not the path, proves the delivery is genuine. Anything unverifiable is a 400 and
-nothing is stored.
+nothing is stored. Once recorded the answer is 200 even when the queue is down (see intake.py).
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from hub_app import db as hub_db
-from hub_app.domain.calendly.inbound import RejectedWebhook, receive_webhook
+from hub_app.api.webhooks.intake import enqueue_recorded
+from hub_app.domain.calendly.inbound import PROVIDER, RejectedWebhook, receive_webhook
 from hub_app.domain.calendly.signature import HEADER
 from hub_app.domain.tenancy import TenantContext
 
@@ -47,5 +48,6 @@ async def calendly_webhook(store_id: Annotated[int, Path(ge=1, le=2**31 - 1)], r
         # Imported here: the web process loads the actor (and its broker) only when needed.
         from workers.calendly_actors import apply_calendly_event
 
-        apply_calendly_event.send(inbox_id)
+        # In a thread: a Redis that stops answering holds the send for its socket timeout.
+        await run_in_threadpool(enqueue_recorded, apply_calendly_event, inbox_id, PROVIDER)
     return JSONResponse({"received": True, "duplicate": not is_new})

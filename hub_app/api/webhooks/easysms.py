@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hmac
 import json
-import logging
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
@@ -19,6 +18,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from hub_app import db as hub_db
+from hub_app.api.webhooks.intake import enqueue_recorded
 from hub_app.domain.integrations.inbox import record_event
 from hub_app.domain.tenancy import TenantContext
 from hub_app.settings import get_settings
@@ -27,7 +27,6 @@ from hub_app.settings import get_settings
 # it they would wait for the next notification tick).
 from workers.notification_actors import process_easysms_report
 
-logger = logging.getLogger(__name__)
 router = APIRouter()
 PROVIDER = "easysms"
 
@@ -68,8 +67,6 @@ async def easysms_delivery_report(token: str, request: Request) -> JSONResponse:
         return JSONResponse({"error": "msgid and status are required"}, status_code=400)
     inbox_id, is_new = await run_in_threadpool(_record, msgid, status)
     if is_new:
-        try:
-            process_easysms_report.send(inbox_id)
-        except Exception:  # recorded; the notification tick re-enqueues unprocessed reports
-            logger.warning("Could not enqueue EasySMS report %s", inbox_id, exc_info=True)
+        # In a thread: a Redis that stops answering holds the send for its socket timeout.
+        await run_in_threadpool(enqueue_recorded, process_easysms_report, inbox_id, PROVIDER)
     return JSONResponse({"received": True, "duplicate": not is_new})

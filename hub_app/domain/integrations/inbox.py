@@ -2,10 +2,13 @@
 
 Webhook handlers verify the signature, call `record_event`, enqueue the returned id when the
 event is new, and answer at once. Workers call `start_processing` / `finish` / `fail` so every
-attempt and error stays visible in the admin's inbox view.
+attempt and error stays visible in the admin's inbox view. A delivery whose enqueue was lost
+(the queue was down, a process died) stays "received"; `lost_deliveries` finds it for the sweep.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -69,6 +72,22 @@ def pending_events(db: Session, limit: int = 100) -> list[WebhookEvent]:
     return list(db.scalars(
         select(WebhookEvent)
         .where(WebhookEvent.status.in_([InboxStatus.RECEIVED, InboxStatus.FAILED]))
+        .order_by(WebhookEvent.received_at)
+        .limit(limit)
+    ))
+
+
+def lost_deliveries(db: Session, provider: str, received_before: datetime, limit: int = 500) -> list[int]:
+    """Ids of `provider`'s deliveries recorded before `received_before` that no attempt has finished.
+
+    "received" is the state between the webhook's commit and the end of a worker's first attempt
+    (a failed attempt says "failed" and is retried by the queue itself), so a row still in it after
+    a grace period lost its message. Sending it again is safe: applying a row is idempotent.
+    """
+    return list(db.scalars(
+        select(WebhookEvent.id)
+        .where(WebhookEvent.provider == provider, WebhookEvent.status == InboxStatus.RECEIVED,
+               WebhookEvent.received_at < received_before)
         .order_by(WebhookEvent.received_at)
         .limit(limit)
     ))
