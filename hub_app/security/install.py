@@ -13,12 +13,11 @@ Outermost first (Starlette runs the middleware added LAST first, so they are add
 
 from __future__ import annotations
 
-import os
-
 from fastapi import FastAPI
 
 from hub_app.observability import install_observability
 from hub_app.observability.unavailable import ServiceUnavailableMiddleware
+from hub_app.security.attempts import limiter_prefix
 from hub_app.security.body_limit import BodyLimitMiddleware
 from hub_app.security.config import get_security_settings
 from hub_app.security.headers import SecurityHeadersMiddleware
@@ -28,8 +27,7 @@ from hub_app.settings import get_settings
 
 
 def shared_limiter() -> RateLimiter:
-    namespace = os.environ.get("HUB_QUEUE_NAMESPACE", "hub")
-    return limiter_for(get_settings().redis_url, prefix=f"{namespace}:ratelimit")
+    return limiter_for(get_settings().redis_url, prefix=limiter_prefix())
 
 
 def install_protections(app: FastAPI, *, limiter: RateLimiter | None = None) -> None:

@@ -1,5 +1,8 @@
 """A small rate limiter: `await limiter.hit(key, limit, window_seconds)` -> Decision.
 
+`hit_now` is the same count for synchronous callers (Reflex page handlers that are plain
+functions run on the event loop and cannot await); both share the keys, so they count together.
+
 Fixed windows (counting per key per window of `window_seconds`) are enough to stop password
 guessing and booking floods, and cost one Redis round trip. Two implementations:
 
@@ -31,6 +34,8 @@ class Decision:
 class RateLimiter(Protocol):
     async def hit(self, key: str, limit: int, window_seconds: int) -> Decision: ...
 
+    def hit_now(self, key: str, limit: int, window_seconds: int) -> Decision: ...
+
     async def reset(self) -> None: ...
 
 
@@ -56,6 +61,9 @@ class MemoryRateLimiter:
         self._last_prune = 0.0
 
     async def hit(self, key: str, limit: int, window_seconds: int) -> Decision:
+        return self.hit_now(key, limit, window_seconds)
+
+    def hit_now(self, key: str, limit: int, window_seconds: int) -> Decision:
         now = self._clock()
         index, remaining = _window(now, window_seconds)
         with self._lock:
@@ -88,6 +96,7 @@ class RedisRateLimiter:
         self._url = url
         self._timeout = timeout_seconds
         self._clients: dict[int, object] = {}
+        self._sync_client = None
         self._prefix = prefix
         self._fallback = MemoryRateLimiter()
         self._retry_seconds = retry_seconds
@@ -111,7 +120,7 @@ class RedisRateLimiter:
     async def hit(self, key: str, limit: int, window_seconds: int) -> Decision:
         now = time.time()
         if now < self._down_until:
-            return await self._fallback.hit(key, limit, window_seconds)
+            return self._fallback.hit_now(key, limit, window_seconds)
         index, remaining = _window(now, window_seconds)
         redis_key = f"{self._prefix}:{key}:{window_seconds}:{index}"
         try:
@@ -120,11 +129,34 @@ class RedisRateLimiter:
                 pipe.expire(redis_key, window_seconds + 1)
                 count, _ = await pipe.execute()
         except Exception as exc:  # any Redis failure: limit in memory rather than refuse or crash
-            self._down_until = now + self._retry_seconds
-            logger.warning("Rate limiter: Redis unavailable (%s); limiting in memory for %ss",
-                           type(exc).__name__, self._retry_seconds)
-            return await self._fallback.hit(key, limit, window_seconds)
+            return self._redis_failed(exc, now, key, limit, window_seconds)
         return _decide(int(count), limit, remaining)
+
+    def hit_now(self, key: str, limit: int, window_seconds: int) -> Decision:
+        now = time.time()
+        if now < self._down_until:
+            return self._fallback.hit_now(key, limit, window_seconds)
+        index, remaining = _window(now, window_seconds)
+        redis_key = f"{self._prefix}:{key}:{window_seconds}:{index}"
+        try:
+            if self._sync_client is None:
+                import redis
+
+                self._sync_client = redis.Redis.from_url(
+                    self._url, socket_connect_timeout=self._timeout, socket_timeout=self._timeout)
+            with self._sync_client.pipeline(transaction=True) as pipe:
+                pipe.incr(redis_key)
+                pipe.expire(redis_key, window_seconds + 1)
+                count, _ = pipe.execute()
+        except Exception as exc:  # same rule as `hit`
+            return self._redis_failed(exc, now, key, limit, window_seconds)
+        return _decide(int(count), limit, remaining)
+
+    def _redis_failed(self, exc: Exception, now: float, key: str, limit: int, window_seconds: int) -> Decision:
+        self._down_until = now + self._retry_seconds
+        logger.warning("Rate limiter: Redis unavailable (%s); limiting in memory for %ss",
+                       type(exc).__name__, self._retry_seconds)
+        return self._fallback.hit_now(key, limit, window_seconds)
 
     async def reset(self) -> None:
         await self._fallback.reset()

@@ -6,14 +6,14 @@ Limited requests (settings in hub_app/security/config.py):
 - booking, registration included: POST /api/v1/stores/{slug}/bookings (JSON `client.email`,
   or the bearer token of a signed-in client).
 
-The account is named by a hash of the normalised email (or token), so no address ends up in
-Redis. The domain's own sign-in throttling (failed attempts per email and IP) still applies
-behind this; this layer also caps successful and distributed attempts, and bookings.
+The counting itself (keys, limits, per IP and per account) is hub_app/security/attempts.py,
+shared with the same actions on the pages. The domain's own sign-in throttling (failed attempts
+per email and IP) still applies behind this; this layer also caps successful and distributed
+attempts, and bookings.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Callable
@@ -23,6 +23,7 @@ from urllib.parse import parse_qsl
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from hub_app.security.attempts import BOOKING, LOGIN, Limits, count_attempt, limits_for
 from hub_app.security.body_limit import replay_body
 from hub_app.security.config import SecuritySettings
 from hub_app.security.ratelimit import RateLimiter
@@ -31,13 +32,11 @@ from hub_app.security.responses import send_rate_limited
 
 @dataclass(frozen=True)
 class Rule:
-    name: str
+    name: str  # the kind of attempt (attempts.LOGIN, attempts.BOOKING)
     method: str
     path: re.Pattern[str]
     account: Callable[[bytes, Headers], str | None]
-    per_ip: int
-    per_account: int
-    window_seconds: int
+    limits: Limits
 
 
 def _json_field(*path: str) -> Callable[[bytes, Headers], str | None]:
@@ -76,19 +75,12 @@ def _booking_account(body: bytes, headers: Headers) -> str | None:
 
 
 def rules_from(settings: SecuritySettings) -> list[Rule]:
-    login = dict(per_ip=settings.rate_limit_login_per_ip, per_account=settings.rate_limit_login_per_account,
-                 window_seconds=settings.rate_limit_login_window_seconds)
+    login, booking = limits_for(LOGIN, settings), limits_for(BOOKING, settings)
     return [
-        Rule("login", "POST", re.compile(r"^/api/v1/auth/token/?$"), _json_field("email"), **login),
-        Rule("login", "POST", re.compile(r"^/admin/login/?$"), _form_field("username"), **login),
-        Rule("booking", "POST", re.compile(r"^/api/v1/stores/[^/]+/bookings/?$"), _booking_account,
-             per_ip=settings.rate_limit_booking_per_ip, per_account=settings.rate_limit_booking_per_account,
-             window_seconds=settings.rate_limit_booking_window_seconds),
+        Rule(LOGIN, "POST", re.compile(r"^/api/v1/auth/token/?$"), _json_field("email"), login),
+        Rule(LOGIN, "POST", re.compile(r"^/admin/login/?$"), _form_field("username"), login),
+        Rule(BOOKING, "POST", re.compile(r"^/api/v1/stores/[^/]+/bookings/?$"), _booking_account, booking),
     ]
-
-
-def account_key(value: str) -> str:
-    return hashlib.sha256(value.strip().lower().encode("utf-8")).hexdigest()[:32]
 
 
 class RateLimitMiddleware:
@@ -110,16 +102,8 @@ class RateLimitMiddleware:
             return
         body, receive = await _read_body(receive)
         client = scope.get("client")
-        ip = client[0] if client else "unknown"
-        checks = [(f"{rule.name}:ip:{ip}", rule.per_ip)]
         account = rule.account(body, Headers(scope=scope))
-        if account:
-            checks.append((f"{rule.name}:account:{account_key(account)}", rule.per_account))
-        retry_after = 0
-        for key, limit in checks:
-            decision = await self.limiter.hit(key, limit, rule.window_seconds)
-            if not decision.allowed:
-                retry_after = max(retry_after, decision.retry_after)
+        retry_after = await count_attempt(self.limiter, rule.name, rule.limits, client[0] if client else None, account)
         if retry_after:
             await send_rate_limited(send, scope, retry_after)
             return

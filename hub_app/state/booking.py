@@ -21,6 +21,7 @@ from hub_app.domain.errors import Conflict, DomainError, SlotTaken, ValidationFa
 from hub_app.domain.scheduling.service import get_service
 from hub_app.domain.stores.service import get_store
 from hub_app.i18n import format_date, format_datetime, format_money, format_time, normalize_locale, t
+from hub_app.security.attempts import BOOKING
 from hub_app.state.store import StoreState, price_label
 
 STEPS = ("service", "day", "time", "persons", "details", "done")
@@ -268,6 +269,12 @@ class BookingState(StoreState):
 
     def _submit(self, new_client: ClientDetails | None):
         if self.submitting or self.step != "details":
+            return
+        # Counted per address and per account (the registering email, or the session) like the API.
+        account = new_client.email if new_client else (f"token:{self.auth_token}" if self.auth_token else None)
+        refused = self._refused_attempt(BOOKING, account)
+        if refused:
+            self.form_error = refused
             return
         self.submitting = True
         self.field_errors, self.form_error, self.next_free = {}, "", []

@@ -18,6 +18,7 @@ from hub_app.domain.accounts.service import authenticate, logout, update_profile
 from hub_app.domain.errors import DomainError, NotAuthenticated, RateLimited
 from hub_app.domain.tenancy import TenantContext
 from hub_app.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES, catalog, normalize_locale
+from hub_app.security.attempts import LOGIN, refuse_page_attempt
 
 
 @lru_cache
@@ -83,8 +84,20 @@ class SessionState(rx.State):
         # The pages speak the language picked in the header, whatever the profile says.
         return dataclasses.replace(TenantContext.for_user(user, store_id), locale=self._loc())
 
+    def _refused_attempt(self, kind: str, account: str | None) -> str | None:
+        """Count a sign-in or booking attempt against the limits the REST API applies (same counters
+        in Redis); the "try again in N seconds" message when this client is over one, else None.
+
+        The address is the connection's: our proxy-headers middleware has already replaced it with
+        the forwarded one when the peer is in TRUSTED_PROXIES (Reflex's trusted_proxy_hops stays 0).
+        """
+        return refuse_page_attempt(kind, self.router.session.client_ip or None, account, self._loc())
+
     def _sign_in(self, email: str, password: str) -> str | None:
         """Open a session; returns an error message for the form, or None when signed in."""
+        refused = self._refused_attempt(LOGIN, email)
+        if refused:
+            return refused
         error: DomainError | None = None
         # Failed attempts must be committed (they throttle the next ones), so the domain error is
         # caught inside the unit of work instead of rolling it back.
