@@ -12,7 +12,7 @@ from hub_app.domain.bookings.availability import free_slots
 from hub_app.domain.bookings.models import BookingStatus
 from hub_app.domain.billing.refunds import cancel_with_refund
 from hub_app.domain.bookings.service import get_booking, my_bookings, reschedule_booking
-from hub_app.domain.errors import DomainError, ValidationFailed
+from hub_app.domain.errors import DomainError, PermissionDenied, ValidationFailed
 from hub_app.domain.scheduling.service import get_service
 from hub_app.domain.stores.service import get_store
 from hub_app.domain.types import utcnow
@@ -68,9 +68,12 @@ class AccountState(SessionState):
         loc = self._loc()
         now = utcnow()
         upcoming, past = [], []
-        with unit_of_work(ctx) as db:
-            bookings = my_bookings(db, ctx)
-            stores = {b.store_id: get_store(db, b.store_id) for b in bookings}
+        try:
+            with unit_of_work(ctx) as db:
+                bookings = my_bookings(db, ctx)
+                stores = {b.store_id: get_store(db, b.store_id) for b in bookings}
+        except PermissionDenied:  # staff edit their profile here; they have no bookings of their own
+            bookings, stores = [], {}
         for booking in bookings:
             store = stores[booking.store_id]
             with unit_of_work(self._context(user, store.id)) as db:

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from hub_app.domain.accounts.models import UserRole
 from hub_app.domain.bookings.models import Booking, BookingStatus
 from hub_app.domain.bookings.service import BookingRequest, book, list_bookings, list_clients, my_bookings
 from hub_app.domain.errors import NotAuthenticated, PermissionDenied
@@ -79,6 +80,13 @@ def test_my_bookings_span_stores_and_only_mine(db):
     assert len(my_bookings(db, inside)) == 2
     with pytest.raises(NotAuthenticated):
         my_bookings(db, TenantContext.anonymous(first.store.id))
+    # "View Own Bookings" is a client row of the matrix: staff are refused, not shown an empty list.
+    act(db, TenantContext.system())
+    admin = TenantContext.for_user(make_user(db, UserRole.ADMIN))
+    for staff in (first.manager_ctx, admin):
+        act(db, staff)
+        with pytest.raises(PermissionDenied):
+            my_bookings(db, staff)
 
 
 def test_demo_bookings_are_made_once(committed_engine):

@@ -27,6 +27,7 @@ from hub_app.domain.notifications.outbox import Recipients, queue_manual
 from hub_app.domain.permissions import MATRIX, Feature
 from hub_app.domain.stores.models import Store
 from hub_app.domain.tenancy import TenantContext
+from hub_app.i18n import t
 from tests.api.conftest import V1, bearer, booking_day, local_start, open_service
 from tests.factories import PASSWORD
 
@@ -126,17 +127,11 @@ PROBES: dict[Feature, Callable] = {
 
 
 # Refusals that are not 401/403, each for a stated reason (nothing is done or shown either way):
-# - booking without signing in is registration inside the booking: without `client` details it
-#   is incomplete (422), not forbidden; a manager's or admin's booking is a phone booking for a
-#   named client (MANAGE_BOOKINGS), so without `client_user_id` it is incomplete too (422);
-# - /me/bookings lists the caller's own bookings as a client; managers and admins never have
-#   any, so they get an empty list (200 []) rather than 403.
+# booking without signing in is registration inside the booking, so without `client` details it
+# is incomplete (422), not forbidden. Staff booking for themselves and staff asking for "their own
+# bookings" are plain 403s (a manager books only for a named client: MANAGE_BOOKINGS).
 NOT_FORBIDDEN_BUT_REFUSED = {
     (Feature.BOOK_APPOINTMENTS, "anonymous"): {422},
-    (Feature.BOOK_APPOINTMENTS, "manager"): {422},
-    (Feature.BOOK_APPOINTMENTS, "admin"): {422},
-    (Feature.VIEW_OWN_BOOKINGS, "manager"): {200},
-    (Feature.VIEW_OWN_BOOKINGS, "admin"): {200},
 }
 
 
@@ -181,6 +176,35 @@ def test_role_matrix_row(scene, feature):
     if feature == Feature.BOOK_APPOINTMENTS:  # only the client's booking was made
         with hub_db.unit_of_work(TenantContext.system()) as db:
             assert len(db.scalars(select(Booking)).all()) == 1
-    if feature == Feature.VIEW_OWN_BOOKINGS:
-        for role in ("manager", "admin"):
-            assert scene.client.get(f"{V1}/me/bookings", headers=scene.auth[role]).json() == []
+
+
+@pytest.mark.parametrize("feature, message_key", [
+    (Feature.BOOK_APPOINTMENTS, "booking.staff_books_for_clients"),
+    (Feature.VIEW_OWN_BOOKINGS, "booking.own_bookings_clients_only"),
+], ids=lambda v: getattr(v, "value", ""))
+def test_staff_are_told_why_a_client_only_row_is_refused(scene, feature, message_key):
+    for role in ("manager", "admin"):
+        if feature == Feature.BOOK_APPOINTMENTS:
+            answer = scene.client.post(f"{V1}/stores/{scene.slug}/bookings", headers=scene.auth[role],
+                                       json={"service_id": scene.service_id, "start": scene.next_start(), "persons": 1})
+        else:
+            answer = scene.client.get(f"{V1}/me/bookings", headers=scene.auth[role])
+        assert answer.status_code == 403, (role, answer.text)
+        assert answer.json()["error"] == {"code": "forbidden", "message": t(message_key, "en"), "fields": {}}
+    with hub_db.unit_of_work(TenantContext.system()) as db:
+        assert db.scalars(select(Booking)).all() == []
+
+
+def test_staff_can_still_manage_their_profile_on_the_account_page(world):
+    """Register/Manage Profile is every role's row: the /account page opens for a manager, whose
+    (refused) own-bookings list is simply empty."""
+    from hub_app.domain.accounts.service import open_session_token
+    from hub_app.state.account import AccountState
+    from tests.page_states import open_page, run
+
+    with hub_db.unit_of_work(TenantContext.system()) as db:
+        manager = db.scalar(select(AppUser).where(AppUser.email == world.manager_a_email))
+        token = open_session_token(db, manager)
+    page = open_page(AccountState, path="/account", token=token)
+    assert run(page, "load_account") is None   # no redirect to the sign-in page
+    assert page.profile["email"] == world.manager_a_email and page.upcoming == [] and page.past == []

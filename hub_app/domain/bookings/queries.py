@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from hub_app.domain.accounts.models import AppUser
 from hub_app.domain.bookings.access import visible_booking
 from hub_app.domain.bookings.models import Booking, BookingStatus
-from hub_app.domain.errors import NotAuthenticated, ValidationFailed
-from hub_app.domain.permissions import Feature, require
+from hub_app.domain.errors import NotAuthenticated, PermissionDenied, ValidationFailed
+from hub_app.domain.permissions import Feature, allowed, require
 from hub_app.domain.tenancy import TenantContext
 from hub_app.i18n import t
 
@@ -112,9 +112,16 @@ def list_bookings(db: Session, ctx: TenantContext, *, start: datetime | None = N
 
 
 def my_bookings(db: Session, ctx: TenantContext) -> list[Booking]:
-    """The signed-in person's own bookings in every store, latest start first."""
+    """The signed-in client's own bookings in every store, latest start first.
+
+    The matrix gives "View Own Bookings" to clients only: staff never book for themselves, and a
+    store's bookings are read through `list_bookings`, so they are refused here rather than shown
+    an empty list that reads as "no bookings".
+    """
     if ctx.user_id is None:
         raise NotAuthenticated(t("auth.not_signed_in", ctx.locale))
+    if not allowed(ctx, Feature.VIEW_OWN_BOOKINGS):
+        raise PermissionDenied(t("booking.own_bookings_clients_only", ctx.locale))
     return list(db.scalars(
         select(Booking).where(Booking.client_user_id == ctx.user_id).order_by(Booking.start_at.desc(), Booking.id.desc())
     ))

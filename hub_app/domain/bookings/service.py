@@ -118,6 +118,8 @@ def _resolve_client(db: Session, ctx: TenantContext, store: Store, new_client: C
             require(ctx, Feature.MANAGE_BOOKINGS)
         if client_user_id is None and new_client is not None:  # a new client on the phone
             return register_client(db, new_client, region=store.country or "GR").id  # type: ignore[return-value]
+        if client_user_id is None:  # the matrix: staff book for a client, never for themselves
+            raise PermissionDenied(t("booking.staff_books_for_clients", ctx.locale))
         client = db.get(AppUser, client_user_id) if isinstance(client_user_id, int) else None
         if client is None or client.role != UserRole.CLIENT or not client.is_active:
             message = t("booking.client_required", ctx.locale)
