@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 from functools import lru_cache
 
 import sqlalchemy
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
+from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
 from hub_app.api.routers import V1_ROUTER_MODULES
@@ -76,12 +78,27 @@ def include_webhooks(app: FastAPI) -> None:
             app.include_router(module.router)
 
 
+class UploadedFiles(StaticFiles):
+    """Files under the upload directory; anything that cannot be served is a 404, never a 500.
+
+    The directory only appears with the first photo, so on a fresh deployment it is missing, which
+    Starlette's one-off directory check reports as a server error on every request.
+    """
+
+    async def check_config(self) -> None:
+        return None  # a missing directory just means nothing is there yet
+
+    def lookup_path(self, path: str) -> tuple[str, os.stat_result | None]:
+        try:
+            return super().lookup_path(path)
+        except OSError:  # unreadable, a symlink loop, a name too long: nothing to serve either way
+            return "", None
+
+
 def mount_uploads(app: FastAPI) -> None:
     """Serve uploaded store photos at /uploads from settings.upload_dir (written only by
     hub_app.domain.dashboard.photos, which re-encodes every image under a random name)."""
-    from starlette.staticfiles import StaticFiles
-
-    app.mount("/uploads", StaticFiles(directory=str(get_settings().upload_dir), check_dir=False), name="uploads")
+    app.mount("/uploads", UploadedFiles(directory=str(get_settings().upload_dir), check_dir=False), name="uploads")
 
 
 # --- readiness ------------------------------------------------------------------------------

@@ -34,6 +34,26 @@ def test_uploaded_files_are_served_at_uploads(tmp_path, monkeypatch):
         reset_settings_cache()
 
 
+def test_uploads_answer_404_before_the_directory_exists_and_never_500(tmp_path, monkeypatch):
+    uploads = tmp_path / "uploads"  # a fresh deployment: no photo uploaded yet, no directory
+    monkeypatch.setenv("UPLOAD_DIR", str(uploads))
+    reset_settings_cache()
+    try:
+        from hub_app.api.app import create_api
+
+        probes = ["/uploads/stores/7/a.png", "/uploads/", "/uploads/a%00b", "/uploads/" + "a" * 5000,
+                  "/uploads/loop/a.png", "/uploads/stores/7/a.png/x"]
+        with TestClient(create_api(), raise_server_exceptions=False) as client:
+            assert [client.get(p).status_code for p in probes] == [404] * len(probes)
+            (uploads / "stores" / "7").mkdir(parents=True)   # the first photo arrives
+            (uploads / "stores" / "7" / "a.png").write_bytes(b"\x89PNG")
+            (uploads / "loop").symlink_to(uploads / "loop")   # stat() fails with ELOOP
+            assert client.get("/uploads/stores/7/a.png").status_code == 200
+            assert [client.get(p).status_code for p in probes[1:]] == [404] * (len(probes) - 1)
+    finally:
+        reset_settings_cache()
+
+
 def test_weekly_hours_text_becomes_ranges():
     assert parse_ranges("09:00-13:00, 17:00 – 21:00", "day0", "en") == [("09:00", "13:00"), ("17:00", "21:00")]
     assert parse_ranges("9:30-12:00", "day0", "en") == [("09:30", "12:00")]
