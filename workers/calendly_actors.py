@@ -17,6 +17,8 @@ from workers.broker import broker
 from workers.ticker import PeriodicTicker, install
 from hub_app.domain.calendly import jobs
 from hub_app.domain.calendly.client import CalendlyRateLimited
+from hub_app.domain.calendly.inbound import PROVIDER
+from hub_app.domain.integrations import inbox
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +26,8 @@ QUEUE = "calendly"
 SYNC_SECONDS = float(os.environ.get("HUB_CALENDLY_SYNC_SECONDS", "900"))
 
 
-@dramatiq.actor(queue_name=QUEUE, max_retries=8, min_backoff=2_000, max_backoff=600_000)
+@dramatiq.actor(queue_name=QUEUE, max_retries=inbox.max_attempts(PROVIDER) - 1, min_backoff=2_000,
+                max_backoff=600_000)
 def apply_calendly_event(inbox_id: int) -> None:
     jobs.process_inbox_event(inbox_id)
 

@@ -7,8 +7,9 @@ enqueues `sweep_inbox`, which re-sends every row older than GRACE that is still 
 actor that applies that provider's rows. Applying a row is idempotent (the row is locked and its
 status checked), so a row swept while its first message is merely queued is still applied once.
 
-EasySMS delivery reports are swept by the notification tick instead (their retries are capped by
-attempts there).
+Only "received" rows are sent: a "failed" one is retried by the queue (Dramatiq's backoff) and,
+once it used up its attempts (inbox.max_attempts), is left for an admin to read and replay.
+EasySMS delivery reports are swept by the notification tick instead (capped the same way).
 """
 
 from __future__ import annotations

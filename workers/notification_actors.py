@@ -20,7 +20,7 @@ from workers.ticker import PeriodicTicker, install
 from hub_app.db import unit_of_work
 from hub_app.domain.integrations import inbox
 from hub_app.domain.notifications import dispatch, outbox, reminders
-from hub_app.domain.notifications.delivery import apply_delivery_report
+from hub_app.domain.notifications.delivery import PROVIDER as REPORTS, apply_delivery_report
 from hub_app.domain.tenancy import TenantContext
 from hub_app.domain.types import utcnow
 
@@ -28,7 +28,6 @@ logger = logging.getLogger(__name__)
 
 QUEUE = "notifications"
 TICK_SECONDS = float(os.environ.get("HUB_NOTIFICATION_TICK_SECONDS", "60"))
-MAX_REPORT_ATTEMPTS = 10
 
 
 def _delay_ms(until: datetime) -> int:
@@ -45,7 +44,11 @@ def send_notification(notification_id: int) -> None:
 
 @dramatiq.actor(queue_name=QUEUE, max_retries=0)
 def notification_tick() -> None:
-    """Write due reminders (enqueued after commit) and re-enqueue every pending row that is due."""
+    """Write due reminders (enqueued after commit) and re-enqueue every pending row that is due.
+
+    Also sends again every EasySMS delivery report still to apply: those are retried from here
+    (every tick) until the inbox gives them up after their last allowed attempt.
+    """
     with unit_of_work(TenantContext.system()) as db:
         created = reminders.queue_due_reminders(db, TenantContext.system())
     with unit_of_work(TenantContext.system()) as db:
@@ -53,8 +56,7 @@ def notification_tick() -> None:
     for notification_id in due:
         send_notification.send(notification_id)
     with unit_of_work(TenantContext.system()) as db:
-        reports = [e.id for e in inbox.pending_events(db, limit=500)
-                   if e.provider == "easysms" and e.attempts < MAX_REPORT_ATTEMPTS]
+        reports = [e.id for e in inbox.pending_events(db, REPORTS, limit=500)]
     for event_id in reports:
         process_easysms_report.send(event_id)
     if created or due:

@@ -1,9 +1,10 @@
 """Stripe work in the background: apply inbox events, release expired payment holds.
 
 Actors take ids and are idempotent (an inbox row is applied once; a redelivered message finds it
-processed). A failed attempt is rolled back, written to the inbox row (attempts, last_error) and
-retried by Dramatiq with exponential backoff. Rows whose message was lost are sent again by the
-inbox sweep (workers/inbox_sweep.py), shared with Calendly.
+processed). A failed attempt is rolled back, then written to the inbox row (attempts, last_error)
+and retried by Dramatiq with exponential backoff, up to the inbox's attempt limit for Stripe.
+Rows whose message was lost are sent again by the inbox sweep (workers/inbox_sweep.py), shared
+with Calendly.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import dramatiq
 
 from hub_app import db as hub_db
 from hub_app.domain.billing import events, service
+from hub_app.domain.integrations import inbox
 from hub_app.domain.tenancy import TenantContext
 
 logger = logging.getLogger(__name__)
@@ -24,7 +26,8 @@ QUEUE = "stripe"
 TICK_SECONDS = 60
 
 
-@dramatiq.actor(queue_name=QUEUE, max_retries=12, min_backoff=1_000, max_backoff=15 * 60_000)
+@dramatiq.actor(queue_name=QUEUE, max_retries=inbox.max_attempts(events.PROVIDER) - 1, min_backoff=1_000,
+                max_backoff=15 * 60_000)
 def process_stripe_event(inbox_id: int) -> None:
     ctx = TenantContext.system()
     try:
@@ -32,7 +35,7 @@ def process_stripe_event(inbox_id: int) -> None:
             events.process_inbox_event(db, ctx, inbox_id)
     except Exception as exc:
         with hub_db.unit_of_work(ctx) as db:
-            events.record_failure(db, inbox_id, f"{type(exc).__name__}: {exc}")
+            inbox.fail(db, inbox_id, f"{type(exc).__name__}: {exc}")
         raise
 
 

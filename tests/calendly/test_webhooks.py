@@ -245,6 +245,7 @@ def test_a_signed_delivery_we_cannot_apply_stays_visible_in_the_inbox(fake, shop
     assert [r.status_code for r in responses] == [200, 200]
     refused, shapeless_row = inbox_rows()
     assert refused.status == InboxStatus.FAILED and "ValidationFailed" in refused.last_error
+    assert refused.attempts == 1  # counted although the attempt's own work was rolled back
     assert shapeless_row.status == InboxStatus.IGNORED and "payload not understood" in shapeless_row.last_error
     assert rows(shop.store_id, Booking) == [] and rows(shop.store_id, ExternalBusyTime) == []
 

@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from hub_app import db as hub_db
 from hub_app.api.webhooks.intake import enqueue_recorded
 from hub_app.domain.integrations.inbox import record_event
+from hub_app.domain.notifications.delivery import PROVIDER
 from hub_app.domain.tenancy import TenantContext
 from hub_app.settings import get_settings
 # Loaded with the web app on purpose: importing the actors registers the outbox's after-commit
@@ -28,7 +29,6 @@ from hub_app.settings import get_settings
 from workers.notification_actors import process_easysms_report
 
 router = APIRouter()
-PROVIDER = "easysms"
 
 
 def _token_ok(token: str) -> bool:

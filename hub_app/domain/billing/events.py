@@ -88,14 +88,6 @@ def process_inbox_event(db: Session, ctx: TenantContext, inbox_id: int) -> bool:
     return True
 
 
-def record_failure(db: Session, inbox_id: int, error: str) -> None:
-    """A failed attempt, kept visible on the inbox row (its own transaction: the work rolled back)."""
-    inbox.fail(db, inbox_id, error)
-    row = db.get(WebhookEvent, inbox_id)
-    if row is not None:
-        row.attempts += 1
-
-
 def apply_event(db: Session, ctx: TenantContext, event: dict[str, Any]) -> bool:
     """Dispatch on the event type; False for types this app does not act on."""
     handler = HANDLERS.get(event.get("type", ""))

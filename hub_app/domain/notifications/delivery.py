@@ -14,6 +14,7 @@ from hub_app.domain.notifications.models import Channel, Notification, Notificat
 from hub_app.domain.tenancy import TenantContext
 from hub_app.domain.types import utcnow
 
+PROVIDER = "easysms"  # the provider name of these reports in the webhook inbox
 DELIVERED_CODES = frozenset({"d", "2", "delivered"})
 FAILED_CODES = frozenset({"f", "3", "failed"})
 SENT_CODES = frozenset({"s", "1", "sent"})

@@ -1,0 +1,47 @@
+"""The webhook inbox view after a delivery report failed as often as it may: listed as failed with
+every attempt counted and the last error kept; a replay gives it one more attempt."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from hub_app.domain.integrations import inbox
+from hub_app.domain.integrations.models import InboxStatus, WebhookEvent
+from tests.admin.conftest import fetch, flashed
+from tests.reliability.test_inbox_attempts import fail, queued, record  # noqa: F401 (fixture)
+from workers.notification_actors import notification_tick, process_easysms_report
+
+
+def listed(html: str, pk: int) -> list[str]:
+    """The cells of the list row of `pk` (after its checkbox and view link)."""
+    for row in re.findall(r"<tr>(.*?)</tr>", html, re.S):
+        cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        if len(cells) > 2 and cells[2] == str(pk):
+            return cells[2:]
+    raise AssertionError(f"row {pk} is not listed")
+
+
+def test_a_given_up_report_is_listed_as_failed_and_a_replay_tries_it_once_more(admin_client, queued):
+    cap = inbox.max_attempts("easysms")
+    report = record("easysms")
+    fail("easysms", report, cap)
+
+    # id, provider, event type, store, status, attempts, received, processed
+    row = listed(admin_client.get("/admin/webhook-event/list").text, report)
+    assert row[1] == "easysms" and row[4:6] == ["failed", str(cap)] and row[7] == ""
+    assert "JSONDecodeError" in admin_client.get(f"/admin/webhook-event/details/{report}").text
+    notification_tick()
+    assert queued(process_easysms_report) == []
+
+    replayed = admin_client.get(f"/admin/webhook-event/action/replay?pks={report}")
+    assert "1 events reset for processing." in flashed(replayed.text)
+    notification_tick()
+    assert queued(process_easysms_report) == [report]
+    with pytest.raises(ValueError):
+        process_easysms_report(report)
+    event = fetch(WebhookEvent, report)
+    assert (event.status, event.attempts) == (InboxStatus.FAILED, cap + 1)
+    notification_tick()
+    assert queued(process_easysms_report) == []
