@@ -78,15 +78,16 @@ def limiter_prefix() -> str:
 
 
 @lru_cache(maxsize=4)
-def _page_limiter(redis_url: str | None, prefix: str) -> RateLimiter:
+def _page_limiter(redis_url: str | None, prefix: str, timeout_seconds: float) -> RateLimiter:
     # One per process for the page actions (its memory fallback must outlive a single event).
-    return limiter_for(redis_url, prefix)
+    return limiter_for(redis_url, prefix, timeout_seconds=timeout_seconds)
 
 
 def page_limiter() -> RateLimiter:
     from hub_app.settings import get_settings
 
-    return _page_limiter(get_settings().redis_url, limiter_prefix())
+    return _page_limiter(get_settings().redis_url, limiter_prefix(),
+                         get_security_settings().rate_limit_redis_timeout_seconds)
 
 
 def refuse_page_attempt(kind: str, ip: str | None, account: str | None, locale: str) -> str | None:

@@ -11,6 +11,8 @@ from functools import lru_cache
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from hub_app.security.ratelimit import REDIS_TIMEOUT_SECONDS
+
 
 class SecuritySettings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
@@ -33,6 +35,10 @@ class SecuritySettings(BaseSettings):
     rate_limit_booking_window_seconds: int = Field(default=600, ge=1)
     # Off only for benchmarks that must measure the app itself from a single address.
     rate_limit_enabled: bool = True
+    # How long one counter round trip to Redis may take before this process counts in memory for
+    # a few seconds (ratelimit.RedisRateLimiter). Far above a healthy Redis's answer (< 1 ms) and
+    # above the stalls of a host saturated by password hashing, which is when the limits matter.
+    rate_limit_redis_timeout_seconds: float = Field(default=REDIS_TIMEOUT_SECONDS, gt=0, le=30)
 
     # When set, GET /metrics needs `Authorization: Bearer <token>`; otherwise restrict it at the proxy.
     metrics_token: str | None = None

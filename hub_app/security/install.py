@@ -27,7 +27,8 @@ from hub_app.settings import get_settings
 
 
 def shared_limiter() -> RateLimiter:
-    return limiter_for(get_settings().redis_url, prefix=limiter_prefix())
+    return limiter_for(get_settings().redis_url, prefix=limiter_prefix(),
+                       timeout_seconds=get_security_settings().rate_limit_redis_timeout_seconds)
 
 
 def install_protections(app: FastAPI, *, limiter: RateLimiter | None = None) -> None:

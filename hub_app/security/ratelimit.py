@@ -22,6 +22,14 @@ from typing import Protocol
 
 logger = logging.getLogger(__name__)
 
+# Default for one Redis round trip (RATE_LIMIT_REDIS_TIMEOUT_SECONDS). A slower answer switches
+# the process to memory counting for `retry_seconds`, which splits the limits between processes,
+# so it must stay above the stalls of a loaded host: almost half a second was measured on a
+# 2-core machine running four times more busy processes than cores. It is also what a hung (not
+# refusing) Redis costs: one request per process waits this long every `retry_seconds`, and a
+# page action blocks its event loop that long (`hit_now`), so it stays well below that.
+REDIS_TIMEOUT_SECONDS = 1.0
+
 
 @dataclass(frozen=True)
 class Decision:
@@ -92,7 +100,7 @@ class RedisRateLimiter:
     """
 
     def __init__(self, url: str, prefix: str = "hub:ratelimit", *, retry_seconds: float = 5.0,
-                 timeout_seconds: float = 0.5) -> None:
+                 timeout_seconds: float = REDIS_TIMEOUT_SECONDS) -> None:
         self._url = url
         self._timeout = timeout_seconds
         self._clients: dict[int, object] = {}
@@ -168,6 +176,9 @@ class RedisRateLimiter:
             logger.warning("Rate limiter: could not reset counters in Redis", exc_info=True)
 
 
-def limiter_for(redis_url: str | None, prefix: str = "hub:ratelimit") -> RateLimiter:
+def limiter_for(redis_url: str | None, prefix: str = "hub:ratelimit", *,
+                timeout_seconds: float = REDIS_TIMEOUT_SECONDS) -> RateLimiter:
     """The shared limiter when Redis is configured, else a per-process one."""
-    return RedisRateLimiter(redis_url, prefix) if redis_url else MemoryRateLimiter()
+    if redis_url:
+        return RedisRateLimiter(redis_url, prefix, timeout_seconds=timeout_seconds)
+    return MemoryRateLimiter()

@@ -19,6 +19,7 @@ from tests.api.conftest import (
     open_service,
 )
 from tests.factories import PASSWORD
+from tests.security.conftest import THROUGH_REDIS, redis_counters
 
 LOW_LIMITS = dict(RATE_LIMIT_LOGIN_PER_IP="100", RATE_LIMIT_LOGIN_PER_ACCOUNT="3",
                   RATE_LIMIT_BOOKING_PER_IP="100", RATE_LIMIT_BOOKING_PER_ACCOUNT="2",
@@ -100,13 +101,15 @@ def test_limits_are_shared_through_redis_by_every_app_process(world, security_en
     monkeypatch.setenv("REDIS_URL", redis_server)
     monkeypatch.setenv("HUB_QUEUE_NAMESPACE", f"hub-test-{uuid.uuid4().hex[:8]}")
     reset_settings_cache()
-    security_env(**LOW_LIMITS)
+    security_env(**LOW_LIMITS, **THROUGH_REDIS)
     try:
         with TestClient(create_api()) as first, TestClient(create_api()) as second:
             assert sign_in(first, world.client_email, PASSWORD).status_code == 200
             assert sign_in(second, world.client_email, PASSWORD).status_code == 200
             assert sign_in(first, world.client_email, PASSWORD).status_code == 200
             assert_rate_limited(sign_in(second, world.client_email, PASSWORD))
+            # Every attempt of both apps is counted in Redis (none in a process's memory).
+            assert redis_counters(redis_server, "login", "198.51.100.1", world.client_email) == (4, 4)
     finally:
         with TestClient(create_api()) as cleaner:
             cleaner.portal.call(shared_limiter().reset)
