@@ -177,54 +177,53 @@ def slot_taken_choices() -> rx.Component:
     )
 
 
-def registration_form() -> rx.Component:
+def details_form() -> rx.Component:
+    """Registration and "I have an account" in ONE form. The email and password inputs stay the same
+    elements in both modes, so what the client typed is kept when they switch, including what they
+    type while the switch is still on its way to the server (with two forms, that went into the
+    registration form's email input, which the switch then removed, and the sign-in went out with
+    an empty email)."""
+    login = BookingState.login_mode
+
     def field(label_key, name, type_="text", autocomplete=None, input_mode=None):
-        return form_field(tr(label_key), name, BookingState.field_errors.get(name, ""),
-                          BookingState.details.get(name, ""), type_, autocomplete, "reg", input_mode)
+        # Registration only; the empty branch keeps the shared inputs at the same place in the tree.
+        return rx.cond(~login, form_field(tr(label_key), name, BookingState.field_errors.get(name, ""),
+                                          BookingState.details.get(name, ""), type_, autocomplete, "reg",
+                                          input_mode))
 
     return rx.form(
         rx.vstack(
-            rx.heading(tr("wizard.your_details"), size="4", as_="h3"),
+            rx.heading(rx.cond(login, tr("wizard.sign_in_to_book"), tr("wizard.your_details")), size="4", as_="h3"),
             rx.grid(
                 field("field.first_name", "first_name", autocomplete="given-name"),
                 field("field.last_name", "last_name", autocomplete="family-name"),
                 field("field.age", "age", input_mode="numeric"),
                 field("field.phone", "phone", "tel", "tel"),
-                field("field.email", "email", "email", "email"),
+                form_field(tr("field.email"), "email",
+                           rx.cond(login, BookingState.login_error, BookingState.field_errors.get("email", "")),
+                           BookingState.details.get("email", ""), "email", "email", "details"),
                 field("field.address", "address", autocomplete="street-address"),
-                form_field(tr("field.new_password"), "password", BookingState.field_errors.get("password", ""),
-                           "", "password", "new-password", "reg"),
+                form_field(rx.cond(login, tr("field.password"), tr("field.new_password")), "password",
+                           rx.cond(login, "", BookingState.field_errors.get("password", "")), "", "password",
+                           rx.cond(login, "current-password", "new-password"), "details"),
                 columns={"initial": "1", "sm": "2"},
                 spacing="4",
                 width="100%",
             ),
-            rx.button(tr("wizard.book_now"), type="submit", size="3", loading=BookingState.submitting,
-                      disabled=BookingState.submitting, id="book-submit"),
+            rx.cond(
+                login,
+                rx.button(tr("nav.sign_in"), type="submit", size="3", id="flow-sign-in"),
+                rx.button(tr("wizard.book_now"), type="submit", size="3", loading=BookingState.submitting,
+                          disabled=BookingState.submitting, id="book-submit"),
+            ),
             spacing="3",
             width="100%",
             align="start",
         ),
-        on_submit=BookingState.submit_registration,
+        on_submit=BookingState.submit_details,
         reset_on_submit=False,
         width="100%",
-    )
-
-
-def login_form() -> rx.Component:
-    return rx.form(
-        rx.vstack(
-            rx.heading(tr("wizard.sign_in_to_book"), size="4", as_="h3"),
-            form_field(tr("field.email"), "email", BookingState.login_error, BookingState.details.get("email", ""),
-                       "email", "email", "flow"),
-            form_field(tr("field.password"), "password", "", "", "password", "current-password", "flow"),
-            rx.button(tr("nav.sign_in"), type="submit", size="3", id="flow-sign-in"),
-            spacing="3",
-            width="100%",
-            align="start",
-        ),
-        on_submit=BookingState.sign_in_in_flow,
-        reset_on_submit=False,
-        width="100%",
+        id="details-form",
     )
 
 
@@ -242,7 +241,7 @@ def details_step() -> rx.Component:
                 align="start",
             ),
             rx.vstack(
-                rx.cond(BookingState.login_mode, login_form(), registration_form()),
+                details_form(),
                 rx.button(
                     rx.cond(BookingState.login_mode, tr("wizard.new_client"), tr("wizard.have_account")),
                     on_click=BookingState.toggle_login, variant="ghost", id="toggle-login",

@@ -11,8 +11,7 @@ from hub_app.state.session import LoginState, SessionState
 def login_form() -> rx.Component:
     return rx.form(
         rx.vstack(
-            form_field(tr("field.email"), "email", LoginState.login_error, LoginState.login_email, "email", "email",
-                       "login"),
+            form_field(tr("field.email"), "email", LoginState.login_error, "", "email", "email", "login"),
             form_field(tr("field.password"), "password", "", "", "password", "current-password", "login"),
             rx.button(tr("nav.sign_in"), type="submit", size="3", id="login-submit"),
             rx.link(tr("login.forgot"), href="/forgot-password", size="2", id="login-forgot"),

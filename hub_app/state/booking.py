@@ -244,7 +244,16 @@ class BookingState(StoreState):
         self.login_error = ""
 
     @rx.event
-    def sign_in_in_flow(self, form_data: dict):
+    def submit_details(self, form_data: dict):
+        """The details form serves both ways in (one set of email and password inputs, so what the
+        client typed survives a switch): the mode the server holds decides, and a switch clicked
+        before this submit has always been applied first, since one client's events run in order."""
+        if self.login_mode:
+            self._sign_in_in_flow(form_data)
+        else:
+            yield from self._register(form_data)
+
+    def _sign_in_in_flow(self, form_data: dict) -> None:
         self.details = {**self.details, "email": str(form_data.get("email") or "")}
         self.login_error = self._sign_in(self.details["email"], str(form_data.get("password") or "")) or ""
         if not self.login_error:
@@ -257,8 +266,7 @@ class BookingState(StoreState):
         self.next_free = []
         self.form_error = ""
 
-    @rx.event
-    def submit_registration(self, form_data: dict):
+    def _register(self, form_data: dict):
         self.details = {name: str(form_data.get(name) or "") for name in DETAIL_FIELDS}
         new_client = ClientDetails(**self.details, password=str(form_data.get("password") or ""), locale=self._loc())
         yield from self._submit(new_client)

@@ -15,7 +15,7 @@ import reflex as rx
 from hub_app.db import unit_of_work
 from hub_app.domain.accounts.models import AppUser, UserRole
 from hub_app.domain.accounts.service import authenticate, logout, update_profile, user_for_token
-from hub_app.domain.errors import DomainError, NotAuthenticated, RateLimited
+from hub_app.domain.errors import DomainError, NotAuthenticated, RateLimited, ValidationFailed
 from hub_app.domain.tenancy import TenantContext
 from hub_app.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES, catalog, normalize_locale
 from hub_app.security.attempts import LOGIN, refuse_page_attempt
@@ -105,7 +105,7 @@ class SessionState(rx.State):
             try:
                 user, token = authenticate(db, email, password, ip=self.router.session.client_ip or None,
                                            locale=self._loc())
-            except (NotAuthenticated, RateLimited) as exc:
+            except (NotAuthenticated, RateLimited, ValidationFailed) as exc:
                 error = exc
         if error is not None:
             return error.message
@@ -164,8 +164,10 @@ class SessionState(rx.State):
 class LoginState(SessionState):
     """The sign-in page shared by clients and managers."""
 
+    # Nothing from the state pre-fills the email input: the state arrives after the page shows, so a
+    # pre-fill (the tab's previous account) landed in the input while the person was typing and got
+    # mixed into it. The input keeps what was typed across failed attempts by itself.
     login_error: str = ""
-    login_email: str = ""
 
     @rx.event
     def open_login(self):
@@ -174,8 +176,8 @@ class LoginState(SessionState):
 
     @rx.event
     def sign_in(self, form_data: dict):
-        self.login_email = str(form_data.get("email") or "")
-        self.login_error = self._sign_in(self.login_email, str(form_data.get("password") or "")) or ""
+        email = str(form_data.get("email") or "")
+        self.login_error = self._sign_in(email, str(form_data.get("password") or "")) or ""
         if self.login_error:
             return
         if self.user_role == UserRole.CLIENT.value:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from hub_app.domain.accounts.models import AppUser, AuthSession, UserRole
 from hub_app.domain.accounts.service import (
@@ -86,6 +86,26 @@ def test_unknown_email_is_the_same_error(db):
     with pytest.raises(NotAuthenticated) as err:
         authenticate(db, "nobody@example.com", "whatever")
     assert err.value.message == "The email or password is not correct."
+
+
+def test_a_blank_email_or_password_is_named_and_not_counted_as_a_failure(db):
+    from hub_app.domain.accounts.models import LoginFailure
+
+    register_client(db, details())
+    with pytest.raises(ValidationFailed) as err:
+        authenticate(db, "  ", "s3cret-enough", ip="10.0.0.7")
+    assert err.value.message == "Enter your email and password."
+    assert set(err.value.fields) == {"email"}
+    with pytest.raises(ValidationFailed) as err:
+        authenticate(db, "eleni@example.com", "", ip="10.0.0.7")
+    assert set(err.value.fields) == {"password"}
+    assert db.scalar(select(func.count()).select_from(LoginFailure)) == 0
+    # Blank attempts never throttle the real one.
+    for _ in range(6):
+        with pytest.raises(ValidationFailed):
+            authenticate(db, "eleni@example.com", "", ip="10.0.0.7")
+    user, _ = authenticate(db, "eleni@example.com", "s3cret-enough", ip="10.0.0.7")
+    assert user.email == "eleni@example.com"
 
 
 def test_change_password_signs_out_other_sessions(db):

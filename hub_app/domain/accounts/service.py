@@ -155,6 +155,12 @@ def authenticate(db: Session, email: str, password: str, ip: str | None = None,
     """Check the password and open a session; returns the user and the raw token (shown once)."""
     settings = get_settings()
     email = (email or "").strip().lower()
+    if not email or not password:
+        # Say what is missing rather than "not correct" (which hides that a field is empty), and do
+        # not count it: nothing was guessed, so it must not bring a shared address closer to throttling.
+        message = t("auth.credentials_required", locale)
+        missing = {name: message for name, value in (("email", email), ("password", password)) if not value}
+        raise ValidationFailed(message, fields=missing)
     window = timedelta(minutes=settings.login_failure_window_minutes)
     if _recent_failures(db, email, ip, utcnow() - window) >= settings.login_max_failures:
         minutes = settings.login_failure_window_minutes
