@@ -101,3 +101,9 @@ bench: venv
 .PHONY: audit
 audit: venv
 	$(VENV)/bin/pip-audit --strict --progress-spinner off
+
+# Where pip-audit's services cannot be reached but the package index can: PyPI's own
+# vulnerability data for the newest releases (tools/pypi_audit.py explains what it can check).
+.PHONY: audit-pypi
+audit-pypi: venv
+	$(PY) tools/pypi_audit.py requirements.txt
