@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import re
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -56,7 +57,7 @@ def test_advance_paid_through_checkout_confirms_the_booking(shop, worker):
     assert checkout(shop, booking_id).session_id == start.session_id
 
     sent = shop.fake.requests_to("POST", "/v1/checkout/sessions")
-    assert [r.idempotency_key for r in sent] == [f"booking-{booking_id}-checkout-v1-1000"]
+    assert len(sent) == 1 and re.fullmatch(rf"booking-{booking_id}-checkout-v1-1000(-w\d+)?", sent[0].idempotency_key)
     assert sent[0].stripe_account == shop.account_id and sent[0].params["metadata"]["booking_id"] == str(booking_id)
 
     shop.fake.pay_checkout_session(start.session_id)
@@ -177,3 +178,18 @@ def test_hosted_checkout_page_pays_and_webhooks_arrive_over_http(shop, worker, w
     worker()
     assert load(Booking, booking_id).status == BookingStatus.CONFIRMED
     assert {d.status for d in shop.fake.deliveries} == {200}
+
+
+def test_a_retried_checkout_sends_the_same_expiry_under_the_same_key():
+    """Stripe refuses a key reused with other parameters, so the expiry must not follow the clock."""
+    now = datetime(2031, 3, 3, 10, 0, 5, tzinfo=timezone.utc)
+    expiry, window = billing.checkout_expiry(None, now)
+    assert (expiry, window) == billing.checkout_expiry(None, now + timedelta(seconds=590))  # same window
+    assert expiry >= now + billing.CHECKOUT_MIN_LIFETIME and expiry - now < timedelta(minutes=42)
+    later, later_window = billing.checkout_expiry(None, now + timedelta(minutes=10))
+    assert later_window != window and later >= now + timedelta(minutes=10) + billing.CHECKOUT_MIN_LIFETIME
+    # A hold that lasts long enough fixes the expiry by itself: no window in the key.
+    hold = now + timedelta(hours=2)
+    assert billing.checkout_expiry(hold, now) == (hold, "") == billing.checkout_expiry(hold, now + timedelta(minutes=25))
+    # A short hold still gives Stripe its minimum lifetime.
+    assert billing.checkout_expiry(now + timedelta(minutes=15), now)[0] >= now + billing.CHECKOUT_MIN_LIFETIME

@@ -17,11 +17,16 @@ def _gateway(fake, retries: int = 0) -> StripeGateway:
     return StripeGateway(fake.secret_key, api_base=fake.url, max_network_retries=retries)
 
 
+# Fixed, as the product fixes it per key (billing.service.checkout_expiry): a retry must send the
+# very same parameters, also when it crosses a second boundary.
+EXPIRES_AT = int(time.time()) + 3600
+
+
 def _request(account: str, key: str = "booking-7-checkout-v1-1000", amount: int = 1000) -> PaymentCheckoutRequest:
     return PaymentCheckoutRequest(
         account_id=account, amount=amount, currency="eur", description="Cut",
         metadata={"booking_id": "7", "store_id": "3"}, success_url="http://app/ok?session_id={CHECKOUT_SESSION_ID}",
-        cancel_url="http://app/cancel", expires_at=int(time.time()) + 3600, idempotency_key=key,
+        cancel_url="http://app/cancel", expires_at=EXPIRES_AT, idempotency_key=key,
         customer_email="client@example.com")
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -39,6 +39,7 @@ logger = logging.getLogger(__name__)
 # Stripe refuses a Checkout `expires_at` sooner than 30 minutes; the (shorter) slot hold is
 # enforced by expiring the session ourselves when the hold runs out.
 CHECKOUT_MIN_LIFETIME = timedelta(minutes=31)
+CHECKOUT_EXPIRY_WINDOW = timedelta(minutes=10)
 AT_STORE_METHOD = "at_store"
 
 
@@ -191,7 +192,7 @@ def start_booking_checkout(db: Session, ctx: TenantContext, booking_id: int, *, 
     base = get_settings().public_base_url.rstrip("/")
     page = f"{base}/{store.slug}/bookings/{booking.id}"
     hold_end = booking.hold_expires_at if booking.status == BookingStatus.PENDING else None
-    expires_at = max(hold_end or now, now + CHECKOUT_MIN_LIFETIME)
+    expires_at, window = checkout_expiry(hold_end, now)
     request = PaymentCheckoutRequest(
         account_id=store.stripe_account_id, amount=minor, currency=stripe_currency(booking.currency),
         description=t("payments.checkout_description", store.locale, service=service.name if service else "",
@@ -201,7 +202,7 @@ def start_booking_checkout(db: Session, ctx: TenantContext, booking_id: int, *, 
         cancel_url=cancel_url or f"{page}?payment=cancelled",
         expires_at=int(expires_at.timestamp()),
         # Same booking, attempt and amount -> same key -> Stripe returns the same session.
-        idempotency_key=f"booking-{booking.id}-checkout-v{attempt}-{minor}",
+        idempotency_key=f"booking-{booking.id}-checkout-v{attempt}-{minor}{window}",
         customer_email=client.email if client else None,
         client_reference_id=f"booking-{booking.id}",
     )
@@ -217,6 +218,22 @@ def start_booking_checkout(db: Session, ctx: TenantContext, booking_id: int, *, 
     audit(db, ctx, entity=payment, action="checkout_opened",
           after={"amount": str(amount), "currency": booking.currency, "session": session.id})
     return CheckoutStart(url=session.url or "", session_id=session.id, amount=amount, currency=booking.currency)
+
+
+def checkout_expiry(hold_end: datetime | None, now: datetime) -> tuple[datetime, str]:
+    """When a Checkout session expires, and what that adds to its idempotency key.
+
+    A retry (double click, a crash before the session was saved) must send exactly the same
+    parameters under its key, or Stripe refuses it, so the expiry may not follow the clock to the
+    second. A hold long enough fixes it; otherwise it is fixed per window of
+    CHECKOUT_EXPIRY_WINDOW (at least CHECKOUT_MIN_LIFETIME ahead, as Stripe requires), and the
+    window is part of the key: a retry in a later window opens a new session instead of failing.
+    """
+    if hold_end is not None and hold_end >= now + CHECKOUT_MIN_LIFETIME:
+        return hold_end, ""
+    step = int(CHECKOUT_EXPIRY_WINDOW.total_seconds())
+    window = int(now.timestamp()) // step
+    return datetime.fromtimestamp((window + 1) * step, timezone.utc) + CHECKOUT_MIN_LIFETIME, f"-w{window}"
 
 
 def _reuse_open_session(db: Session, ctx: TenantContext, gateway: PaymentsGateway, booking: Booking,
