@@ -59,7 +59,9 @@ def set_password_page() -> rx.Component:
 def forgot_password_page() -> rx.Component:
     form = rx.form(
         rx.vstack(
-            form_field(tr("field.email"), "email", F.reset_error, F.reset_email, "email", "email", "forgot"),
+            # No default from state: it would arrive after the page shows and race with typing
+            # (what is typed stays after a refused attempt: the form is not reset on submit).
+            form_field(tr("field.email"), "email", F.reset_error, "", "email", "email", "forgot"),
             rx.button(tr("forgot.send"), type="submit", size="3", id="forgot-submit"),
             spacing="3", width="100%", align="start",
         ),
