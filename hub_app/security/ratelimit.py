@@ -125,16 +125,27 @@ class RedisRateLimiter:
             self._clients = {loop_id: client}
         return client
 
+    def _redis_window(self, now: float, key: str, window_seconds: int) -> tuple[str, int] | None:
+        """(counter key, seconds left in the window); None while Redis is being left alone."""
+        if now < self._down_until:
+            return None
+        index, remaining = _window(now, window_seconds)
+        return f"{self._prefix}:{key}:{window_seconds}:{index}", remaining
+
+    @staticmethod
+    def _count(pipe, redis_key: str, window_seconds: int) -> None:
+        pipe.incr(redis_key)
+        pipe.expire(redis_key, window_seconds + 1)
+
     async def hit(self, key: str, limit: int, window_seconds: int) -> Decision:
         now = time.time()
-        if now < self._down_until:
+        counter = self._redis_window(now, key, window_seconds)
+        if counter is None:
             return self._fallback.hit_now(key, limit, window_seconds)
-        index, remaining = _window(now, window_seconds)
-        redis_key = f"{self._prefix}:{key}:{window_seconds}:{index}"
+        redis_key, remaining = counter
         try:
             async with self._client().pipeline(transaction=True) as pipe:
-                pipe.incr(redis_key)
-                pipe.expire(redis_key, window_seconds + 1)
+                self._count(pipe, redis_key, window_seconds)
                 count, _ = await pipe.execute()
         except Exception as exc:  # any Redis failure: limit in memory rather than refuse or crash
             return self._redis_failed(exc, now, key, limit, window_seconds)
@@ -142,10 +153,10 @@ class RedisRateLimiter:
 
     def hit_now(self, key: str, limit: int, window_seconds: int) -> Decision:
         now = time.time()
-        if now < self._down_until:
+        counter = self._redis_window(now, key, window_seconds)
+        if counter is None:
             return self._fallback.hit_now(key, limit, window_seconds)
-        index, remaining = _window(now, window_seconds)
-        redis_key = f"{self._prefix}:{key}:{window_seconds}:{index}"
+        redis_key, remaining = counter
         try:
             if self._sync_client is None:
                 import redis
@@ -153,8 +164,7 @@ class RedisRateLimiter:
                 self._sync_client = redis.Redis.from_url(
                     self._url, socket_connect_timeout=self._timeout, socket_timeout=self._timeout)
             with self._sync_client.pipeline(transaction=True) as pipe:
-                pipe.incr(redis_key)
-                pipe.expire(redis_key, window_seconds + 1)
+                self._count(pipe, redis_key, window_seconds)
                 count, _ = pipe.execute()
         except Exception as exc:  # same rule as `hit`
             return self._redis_failed(exc, now, key, limit, window_seconds)
