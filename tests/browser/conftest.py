@@ -179,6 +179,17 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
         yield app
 
 
+@pytest.fixture(scope="module")
+def engine(live_app):
+    """The live app's database, for arranging and checking what the pages show (modules with an
+    app of their own override it)."""
+    from tests.browser.client_seed import engine_for
+
+    engine = engine_for(live_app.data_dir)
+    yield engine
+    engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not os.access(CHROMIUM_PATH, os.X_OK):

@@ -10,15 +10,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.client_seed import (
-    book_as_someone_else, engine_for, first_slot_on, make_salon, register_and_book, rename_slug, store_today,
+    book_as_someone_else, first_slot_on, make_salon, register_and_book, rename_slug, store_today,
 )
-
-
-@pytest.fixture(scope="module")
-def engine(live_app):
-    engine = engine_for(live_app.data_dir)
-    yield engine
-    engine.dispose()
 
 
 def open_wizard(page: Page, live_app, slug: str, service_name: str) -> None:

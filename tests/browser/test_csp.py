@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from hub_app.db import unit_of_work
 from hub_app.domain.stores.service import update_store
-from tests.browser.client_seed import _admin_ctx, engine_for, make_salon
+from tests.browser.client_seed import _admin_ctx, make_salon
 
 INJECTED = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
 WATCH_CSP = """
@@ -18,13 +18,6 @@ window.__cspViolations = [];
 document.addEventListener('securitypolicyviolation',
   (e) => window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));
 """
-
-
-@pytest.fixture(scope="module")
-def engine(live_app):
-    engine = engine_for(live_app.data_dir)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

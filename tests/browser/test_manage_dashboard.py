@@ -22,19 +22,12 @@ from hub_app.db import unit_of_work
 from hub_app.domain.notifications.models import Notification, NotificationKind
 from hub_app.domain.tenancy import TenantContext
 from tests.browser.client_seed import (
-    ADMIN, TIMEZONE, engine_for, first_slot_on, make_salon, register_and_book, store_today,
+    ADMIN, TIMEZONE, first_slot_on, make_salon, register_and_book, store_today,
 )
 
 TABLET = {"width": 820, "height": 1180}
 SECTIONS = ("/manage", "/manage/bookings", "/manage/services", "/manage/calendars", "/manage/clients",
             "/manage/notifications", "/manage/store", "/manage/subscription")
-
-
-@pytest.fixture(scope="module")
-def engine(live_app):
-    engine = engine_for(live_app.data_dir)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ from hub_app.domain.tenancy import TenantContext
 from tests.api.conftest import booking_day, local_start, new_client, open_service, world  # noqa: F401 (fixture)
 from tests.conftest import IN_CI, _create_postgres_database
 from tests.factories import PASSWORD, make_store
+from tests.notifications.conftest import fake_easysms  # noqa: F401 (fixture)
 from tests.notifications.fake_easysms import FakeEasySms
 
 STRIPE_SECRET = "whsec_reliability_tests"
@@ -71,13 +72,6 @@ def shared_pg_database(postgres_server) -> Iterator[str]:
     finally:
         hub_db.reset_engine_cache()
         drop()
-
-
-@pytest.fixture
-def fake_easysms() -> Iterator[FakeEasySms]:
-    fake = FakeEasySms().start()
-    yield fake
-    fake.stop()
 
 
 @dataclass
