@@ -14,7 +14,7 @@ EasySMS delivery reports are swept by the notification tick instead (capped the 
 
 from __future__ import annotations
 
-from workers.broker import broker
+from workers.broker import broker  # first: sets the global broker before any actor below
 from workers.ticker import PeriodicTicker, install
 
 import logging
