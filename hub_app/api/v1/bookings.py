@@ -7,7 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Header, Query, Response
 
 from hub_app import db as hub_db
-from hub_app.api.v1.deps import Caller, StoreScope, operation_id, signed_in, signed_in_store_scope, store_scope
+from hub_app.api.v1.deps import (
+    Caller, StoreAddress, StoreScope, operation_id, signed_in, signed_in_store_scope, store_address, store_scope_in,
+)
 from hub_app.api.v1.errors import error_responses
 from hub_app.api.v1.schemas import (
     PathId,
@@ -44,25 +46,27 @@ CLIENT_FIELDS = frozenset(ClientIn.model_fields)
                **ACT_ERRORS},
 )
 def create_booking(body: BookingIn, response: Response, idempotency_key: IdempotencyKey = None,
-                   scope: StoreScope = Depends(store_scope)) -> BookingOut:
+                   address: StoreAddress = Depends(store_address)) -> BookingOut:
     """Book a service. Without a bearer token, `client` registers the new client in the same step.
 
     A time that was just taken answers 409 `slot_taken` with the next free starts in `next_free`.
     """
-    locale = scope.caller.locale
-    if scope.caller.user is None and body.client is None:
-        message = t("api.client_required", locale)
-        raise ValidationFailed(message, fields={"client": message})
-    if scope.caller.user is not None and body.client is not None:
-        message = t("api.client_with_token", locale)
-        raise ValidationFailed(message, fields={"client": message})
-    new_client = ClientDetails(**body.client.model_dump()) if body.client is not None else None
-    request = bookings.BookingRequest(
-        service_id=body.service_id, start=body.start, persons=body.persons, idempotency_key=idempotency_key,
-        notes=body.notes, calendar_id=body.calendar_id, source=BookingSource.API,
-    )
     asked_at = utcnow()
-    with hub_db.unit_of_work(scope.ctx) as db:
+    # One transaction for the store, the caller and the booking: the busiest write route.
+    with hub_db.unit_of_work(address.anonymous()) as db:
+        scope = store_scope_in(db, address)
+        locale = scope.caller.locale
+        if scope.caller.user is None and body.client is None:
+            message = t("api.client_required", locale)
+            raise ValidationFailed(message, fields={"client": message})
+        if scope.caller.user is not None and body.client is not None:
+            message = t("api.client_with_token", locale)
+            raise ValidationFailed(message, fields={"client": message})
+        new_client = ClientDetails(**body.client.model_dump()) if body.client is not None else None
+        request = bookings.BookingRequest(
+            service_id=body.service_id, start=body.start, persons=body.persons, idempotency_key=idempotency_key,
+            notes=body.notes, calendar_id=body.calendar_id, source=BookingSource.API,
+        )
         try:
             booking = bookings.book(db, scope.ctx, request, new_client=new_client,
                                     client_user_id=body.client_user_id)

@@ -107,16 +107,53 @@ def signed_in(caller: Caller = Depends(optional_caller)) -> Caller:
     return caller
 
 
+@dataclass(frozen=True)
+class StoreAddress:
+    """A store route's slug and credentials, for a route that resolves them in its own unit of work."""
+
+    slug: str
+    request: Request
+    credentials: HTTPAuthorizationCredentials | None
+
+    @property
+    def locale(self) -> str:
+        return request_locale(self.request)
+
+    def anonymous(self) -> TenantContext:
+        """The context to open the unit of work with: nobody is known before the token is read."""
+        return TenantContext.anonymous(locale=self.locale)
+
+
+def store_address(
+    slug: str, request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer_scheme)
+) -> StoreAddress:
+    return StoreAddress(slug=slug, request=request, credentials=credentials)
+
+
+def _resolve(db: Session, address: StoreAddress) -> StoreScope:
+    locale = address.locale
+    store = _store(db, address.slug, locale)
+    user = _user(db, address.credentials, locale)
+    caller = _caller(address.request, user, address.credentials)
+    return StoreScope(store=store, caller=caller, ctx=caller.context(store.id))
+
+
+def store_scope_in(db: Session, address: StoreAddress) -> StoreScope:
+    """`store_scope` inside the route's own unit of work, which then continues in the caller's
+    context (see `hub_db.rescope`): the booking route saves a transaction this way, and the
+    store and user it reads stay in the session for the work that follows."""
+    scope = _resolve(db, address)
+    hub_db.rescope(db, scope.ctx)
+    return scope
+
+
 def store_scope(
     slug: str, request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer_scheme)
 ) -> StoreScope:
     """The store at `slug` (old slugs included) and the caller's context inside it."""
-    locale = request_locale(request)
-    with hub_db.unit_of_work(TenantContext.anonymous(locale=locale)) as db:
-        store = _store(db, slug, locale)
-        user = _user(db, credentials, locale)
-    caller = _caller(request, user, credentials)
-    return StoreScope(store=store, caller=caller, ctx=caller.context(store.id))
+    address = StoreAddress(slug=slug, request=request, credentials=credentials)
+    with hub_db.unit_of_work(address.anonymous()) as db:
+        return _resolve(db, address)
 
 
 def signed_in_store_scope(scope: StoreScope = Depends(store_scope)) -> StoreScope:
