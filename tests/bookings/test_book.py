@@ -93,6 +93,23 @@ def test_idempotency_key_and_double_click_make_one_booking(db):
     assert db.scalar(select(func.count(Booking.id)).where(Booking.store_id == shop.store.id)) == 1
 
 
+def test_a_double_click_on_the_last_place_gets_its_booking_back(db):
+    # Without a key: the first click took the only place, so the second finds the time full and
+    # is answered with the booking it repeats, not "just taken".
+    shop = build_shop(db, calendars=1)
+    _client, ctx = new_client(db, shop)
+    act(db, ctx)
+    first = book(db, ctx, BookingRequest(service_id=shop.service.id, start=at(shop, "10:00")))
+    again = book(db, ctx, BookingRequest(service_id=shop.service.id, start=at(shop, "10:00")))
+    named = book(db, ctx, BookingRequest(service_id=shop.service.id, start=at(shop, "10:00"),
+                                         calendar_id=shop.calendars[0].id))
+    assert again.id == first.id == named.id
+    _other, other = new_client(db, shop)
+    act(db, other)
+    with pytest.raises(SlotTaken):
+        book(db, other, BookingRequest(service_id=shop.service.id, start=at(shop, "10:00")))
+
+
 @pytest.fixture
 def stripe_configured(monkeypatch):
     from hub_app.settings import reset_settings_cache

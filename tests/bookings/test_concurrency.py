@@ -91,3 +91,23 @@ def test_the_same_request_sent_many_times_books_once(committed_engine):
                                                                idempotency_key="double-click"))
     assert not taken and len({booking_id for booking_id, _ in made}) == 1
     assert booked_at(shop, start) == 1
+
+
+def test_one_named_calendar_many_clients_exactly_one_wins(committed_engine):
+    # Naming the calendar takes the path that locks it before reading its day.
+    shop, contexts = arrange(calendars=3)
+    start, chair = shop.local(MONDAY, "10:00"), shop.calendars[1].id
+    made, taken = race(contexts, lambda ctx: BookingRequest(service_id=shop.service.id, start=start,
+                                                            calendar_id=chair))
+    assert len(made) == 1 and len(taken) == RACERS - 1
+    with unit_of_work(TenantContext.system(shop.store.id)) as db:
+        assert db.scalars(select(Booking.calendar_id).where(Booking.start_at == start)).all() == [chair]
+
+
+def test_a_named_group_calendar_fills_to_capacity_exactly(committed_engine):
+    shop, contexts = arrange(calendars=2, duration_minutes=60, max_persons=2, capacity_persons=5)
+    start, chair = shop.local(MONDAY, "10:00"), shop.calendars[0].id
+    persons = {ctx.user_id: 1 + i % 2 for i, ctx in enumerate(contexts)}
+    made, _taken = race(contexts, lambda ctx: BookingRequest(service_id=shop.service.id, start=start,
+                                                             persons=persons[ctx.user_id], calendar_id=chair))
+    assert sum(p for _, p in made) == booked_at(shop, start) == 5

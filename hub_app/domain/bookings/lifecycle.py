@@ -31,13 +31,15 @@ AUDITED_FIELDS = (
 _EVENTS = {BookingStatus.CONFIRMED: "confirmed", BookingStatus.CANCELLED: "cancelled"}
 
 
-def notify(db: Session, booking: Booking, event: str) -> None:
-    """Tell the notifications outbox, when that module is installed, inside this transaction."""
+def notify(db: Session, booking: Booking, event: str, *, new_booking: bool = False) -> None:
+    """Tell the notifications outbox, when that module is installed, inside this transaction.
+
+    `new_booking`: the booking was inserted in this transaction."""
     try:
         from hub_app.domain.notifications import outbox
     except ImportError:
         return
-    outbox.on_booking_event(db, booking, event)
+    outbox.on_booking_event(db, booking, event, new_booking=new_booking)
 
 
 def can_transition(current: BookingStatus, target: BookingStatus) -> bool:

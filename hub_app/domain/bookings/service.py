@@ -3,9 +3,10 @@
 No double booking is enforced by the database, not only by a check: on PostgreSQL the chosen
 calendar's row is locked (`SELECT … FOR UPDATE`) before its bookings are read again and the new
 one is inserted, so two transactions for one calendar run one after the other; SQLite takes its
-write lock at BEGIN IMMEDIATE (hub_app.db). Each calendar is tried inside its own savepoint, so a
-calendar lost to a racing booking is unlocked again before the next one is tried (no deadlocks:
-a transaction never waits for a calendar while holding another).
+write lock at BEGIN IMMEDIATE (hub_app.db). When several calendars could take the booking, each
+is tried inside its own savepoint, so a calendar lost to a racing booking is unlocked again
+before the next one is tried (no deadlocks: a transaction never waits for a calendar while
+holding another). A booking for one named calendar locks it before reading anything of its day.
 """
 
 from __future__ import annotations
@@ -33,7 +34,9 @@ from hub_app.domain.bookings.pricing import advance_due, price_for
 from hub_app.domain.bookings.queries import (  # noqa: F401  (part of this module's interface)
     ClientSummary, get_booking, list_bookings, list_clients, my_bookings,
 )
-from hub_app.domain.errors import Conflict, NotAuthenticated, PermissionDenied, SlotTaken, ValidationFailed
+from hub_app.domain.errors import (
+    Conflict, NotAuthenticated, PermissionDenied, PlanLimitReached, SlotTaken, ValidationFailed,
+)
 from hub_app.domain.permissions import Feature, require
 from hub_app.domain.scheduling.models import Calendar, Service
 from hub_app.domain.stores.models import Store
@@ -150,22 +153,36 @@ def book(db: Session, ctx: TenantContext, request: BookingRequest, new_client: C
         existing = _by_key(db, store, key)
         if existing is not None:
             return _replay(db, ctx, existing, request, start, new_client, client_user_id)
-    savepoint = db.begin_nested()  # a failed booking leaves nothing behind, not even the new account
+    # A failed booking leaves nothing behind, not even the account it registered. Without a new
+    # account there is nothing to undo: every check comes before the booking's own rows.
+    savepoint = db.begin_nested() if new_client is not None else None
     try:
         client_id = _resolve_client(db, ctx, store, new_client, client_user_id)
-        duplicate = _same_booking(db, client_id, service.id, start)
-        if duplicate is not None:
-            savepoint.commit()
-            return duplicate
+        repeat = None
         if BookingSource(request.source) != BookingSource.CALENDLY:
-            check_monthly_bookings(db, ctx, store)
-        booking = _book_for(db, ctx, request, service, store, start, client_id, key)
-        savepoint.commit()
+            repeat = _repeat_over_plan(db, ctx, store, client_id, service.id, start)
+        booking = repeat or _book_for(db, ctx, request, service, store, start, client_id, key)
+        if savepoint is not None:
+            savepoint.commit()
     except BaseException:
-        if savepoint.is_active:
+        if savepoint is not None and savepoint.is_active:
             savepoint.rollback()
         raise
     return booking
+
+
+def _repeat_over_plan(db: Session, ctx: TenantContext, store: Store, client_id: int, service_id: int,
+                      start: datetime) -> Booking | None:
+    """Check the plan's bookings this month. Over the limit, a repeated request (a double click)
+    still gets back the booking the first one made."""
+    try:
+        check_monthly_bookings(db, ctx, store)
+    except PlanLimitReached:
+        repeat = _same_booking(db, client_id, service_id, start)
+        if repeat is None:
+            raise
+        return repeat
+    return None
 
 
 def _online_payment_possible(store: Store) -> bool:
@@ -204,7 +221,7 @@ def _book_for(db: Session, ctx: TenantContext, request: BookingRequest, service:
                              dedupe=(client_id, key))
     if created:
         record_created(db, ctx, booking)
-        notify(db, booking, "pending" if booking.status == BookingStatus.PENDING else "confirmed")
+        notify(db, booking, "pending" if booking.status == BookingStatus.PENDING else "confirmed", new_booking=True)
     return booking
 
 
@@ -217,7 +234,11 @@ def place(db: Session, ctx: TenantContext, service: Service, store: Store, start
     booking a racing identical request made.
     """
     day = start.astimezone(store_zone(store)).date()
-    inputs = load_inputs(db, ctx, service, store, day, day, now=now)
+    if strict:
+        # A named calendar is the only one that can take the booking: locked first, one read of
+        # its day is final.
+        _lock_calendar(db, calendar_id)
+    inputs = load_inputs(db, ctx, service, store, day, day, calendar_ids=[calendar_id] if strict else None, now=now)
     if strict and calendar_id not in inputs.calendar_ids:
         message = t("booking.calendar_invalid", ctx.locale)
         raise ValidationFailed(message, fields={"calendar_id": message})
@@ -227,10 +248,21 @@ def place(db: Session, ctx: TenantContext, service: Service, store: Store, start
         message = t("booking.start_unavailable", ctx.locale)
         raise ValidationFailed(message, fields={"start": message})
     free = calendar_openings(inputs, persons, now, only_start=start_ts).get(start_ts, {})
-    for cal in _preference(inputs, free, calendar_id, strict):
-        outcome = _try_calendar(db, inputs, cal, start_ts, persons, build, now, dedupe)
+    candidates = _preference(inputs, free, calendar_id, strict)
+    # A savepoint per calendar lets a lost calendar be unlocked before the next is tried, and a
+    # racing request's idempotency key be looked up after its insert failed. With one calendar
+    # and no key there is nothing to go on with: the caller's own savepoint undoes the attempt.
+    isolated = len(candidates) > 1 or bool(dedupe and dedupe[1])
+    for cal in candidates:
+        outcome = _try_calendar(db, inputs, cal, start_ts, persons, build, now, dedupe, isolated, locked=strict)
         if outcome is not None:
             return outcome
+    # The same request again (a double click without a key) whose first booking took the last
+    # place: the client gets that booking back, not "just taken". Checked only here and under
+    # the calendar lock, which is where a repeat can be told apart from a race.
+    duplicate = _same_booking(db, dedupe[0], service.id, start) if dedupe is not None else None
+    if duplicate is not None:
+        return duplicate, False
     raise SlotTaken(t("booking.slot_taken", ctx.locale),
                     next_free=_next_free(db, ctx, service, store, start, persons, now))
 
@@ -257,34 +289,20 @@ def _lock_calendar(db: Session, calendar_id: int) -> None:
 
 def _try_calendar(db: Session, inputs: AvailabilityInputs, cal: int, start_ts: int, persons: int,
                   build: Callable[[int, datetime, datetime], Booking], now: datetime,
-                  dedupe: tuple[int, str | None] | None) -> tuple[Booking, bool] | None:
-    savepoint = db.begin_nested()
+                  dedupe: tuple[int, str | None] | None, isolated: bool = True,
+                  locked: bool = False) -> tuple[Booking, bool] | None:
+    savepoint = db.begin_nested() if isolated else None
     try:
-        _lock_calendar(db, cal)
-        start = datetime.fromtimestamp(start_ts, timezone.utc)
-        if dedupe is not None:
-            duplicate = _same_booking(db, dedupe[0], inputs.rules.service_id, start)
-            if duplicate is not None:
+        outcome = _book_locked(db, inputs, cal, start_ts, persons, build, now, dedupe, locked)
+        if savepoint is not None:
+            if outcome is None:
+                savepoint.rollback()
+            else:
                 savepoint.commit()
-                return duplicate, False
-        # Read again under the lock: only now is the answer final.
-        buffers = dict(inputs.buffers)
-        fresh = replace(inputs, calendar_ids=[cal], buffers=buffers,
-                        bookings=load_bookings(db, [cal], inputs.query_start, inputs.query_end, now, buffers))
-        remaining = calendar_openings(fresh, persons, now, only_start=start_ts).get(start_ts, {}).get(cal, 0)
-        if remaining < persons:
-            savepoint.rollback()
-            return None
-        end = start + timedelta(seconds=inputs.rules.duration)
-        booking = build(cal, start, end)
-        local_start, local_end = start.astimezone(inputs.tz), end.astimezone(inputs.tz)
-        booking.booking_date = local_start.date()
-        booking.start_time, booking.end_time = local_start.time(), local_end.time()
-        db.add(booking)
-        db.flush()
-        savepoint.commit()
-        return booking, True
+        return outcome
     except IntegrityError:
+        if savepoint is None:
+            raise
         savepoint.rollback()
         key = dedupe[1] if dedupe else None
         existing = _by_key(db, inputs.store, key) if key else None
@@ -292,9 +310,38 @@ def _try_calendar(db: Session, inputs: AvailabilityInputs, cal: int, start_ts: i
             raise
         return existing, False
     except BaseException:
-        if savepoint.is_active:
+        if savepoint is not None and savepoint.is_active:
             savepoint.rollback()
         raise
+
+
+def _book_locked(db: Session, inputs: AvailabilityInputs, cal: int, start_ts: int, persons: int,
+                 build: Callable[[int, datetime, datetime], Booking], now: datetime,
+                 dedupe: tuple[int, str | None] | None, locked: bool) -> tuple[Booking, bool] | None:
+    """Book `cal` under its lock. `locked`: `inputs` were read under it already."""
+    if not locked:
+        _lock_calendar(db, cal)
+    start = datetime.fromtimestamp(start_ts, timezone.utc)
+    if dedupe is not None:
+        duplicate = _same_booking(db, dedupe[0], inputs.rules.service_id, start)
+        if duplicate is not None:
+            return duplicate, False
+    fresh = inputs
+    if not locked:  # read again under the lock: only now is the answer final
+        buffers = dict(inputs.buffers)
+        fresh = replace(inputs, calendar_ids=[cal], buffers=buffers,
+                        bookings=load_bookings(db, [cal], inputs.query_start, inputs.query_end, now, buffers))
+    remaining = calendar_openings(fresh, persons, now, only_start=start_ts).get(start_ts, {}).get(cal, 0)
+    if remaining < persons:
+        return None
+    end = start + timedelta(seconds=inputs.rules.duration)
+    booking = build(cal, start, end)
+    local_start, local_end = start.astimezone(inputs.tz), end.astimezone(inputs.tz)
+    booking.booking_date = local_start.date()
+    booking.start_time, booking.end_time = local_start.time(), local_end.time()
+    db.add(booking)
+    db.flush()
+    return booking, True
 
 
 def _next_free(db: Session, ctx: TenantContext, service: Service, store: Store, start: datetime, persons: int,
@@ -352,7 +399,7 @@ def reschedule_booking(db: Session, ctx: TenantContext, booking_id: int, new_sta
             new, _ = place(db, actx, service, store, start, old.number_of_persons, build, now=utcnow(),
                            calendar_id=old.calendar_id)
             record_created(db, actx, new)
-            notify(db, new, "rescheduled")
+            notify(db, new, "rescheduled", new_booking=True)
             savepoint.commit()
         except BaseException:
             if savepoint.is_active:
