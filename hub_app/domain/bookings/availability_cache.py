@@ -28,6 +28,7 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -56,12 +57,22 @@ class StoreStamp:
 
 def read_stamp(engine: Engine, slug: str) -> StoreStamp | None:
     """The active store at `slug` (current slugs only) and its calendars' versions."""
-    with engine.connect() as conn:
+    with _single_statement(engine).connect() as conn:
         rows = conn.execute(_STAMP, {"slug": slug}).all()
     if not rows:
         return None
     versions = tuple((cal, version) for _id, _tz, cal, version in rows if cal is not None)
     return StoreStamp(store_id=rows[0][0], timezone=rows[0][1], versions=versions)
+
+
+@lru_cache(maxsize=8)
+def _single_statement(engine: Engine) -> Engine:
+    """On PostgreSQL, the engine in autocommit: one statement needs no transaction, and without
+    one the read is a single round trip instead of BEGIN, SELECT and ROLLBACK. (SQLite's engine
+    begins its own way, see hub_app.db, and a local read costs no round trips anyway.)"""
+    if engine.dialect.name != "postgresql":
+        return engine
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 @dataclass(frozen=True)
