@@ -12,7 +12,7 @@ httpx client from this process:
 - one day's availability, 16 clients: requests/s;
 - 31 days' availability, 1 client: p50;
 - bookings with 16 clients, each booking registering a new client (argon2 hash), and each made by a
-  signed-in client (bearer token): bookings/s;
+  signed-in client (bearer token), the latter also from wrk: bookings/s, counted in the database;
 - 50 concurrent requests for the same start with one place left: how many booked (must be 1).
 
 The driver shares the machine's cores with the server: its own CPU use is printed with the
@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import statistics
@@ -88,6 +89,25 @@ class Driver:
 def new_client_details(run: str, n: int) -> dict:
     return {"first_name": "Bench", "last_name": f"Client {n}", "age": 30, "email": f"reg-{run}-{n}@bench.example",
             "phone": f"+30697{n % 10_000_000:07d}", "address": "Athens", "password": "bench-client-pass"}
+
+
+def _spread(places: list[tuple[str, int]], clients: int,
+            busy: list[set[str]] | None = None) -> list[list[tuple[str, int]]]:
+    """Deal places to clients, round robin, so that no client gets a place at a start where it
+    already has a booking (in `busy`, or dealt here): that request would only give it back.
+    `busy` gains what is dealt."""
+    chunks: list[list[tuple[str, int]]] = [[] for _ in range(clients)]
+    taken = busy if busy is not None else [set() for _ in range(clients)]
+    turn = 0
+    for start, cal in places:
+        for step in range(clients):
+            n = (turn + step) % clients
+            if start not in taken[n]:
+                taken[n].add(start)
+                chunks[n].append((start, cal))
+                turn = n + 1
+                break
+    return chunks
 
 
 async def timed_calls(call, count: int) -> list[float]:
@@ -173,12 +193,14 @@ async def measure(args, base_url: str, slug: str, service_id: int, client_emails
           f"  p95 {_ms(_percentile(month_calls, 0.95))}  ({len(month_calls)} requests;"
           f" {meter.per_request(cpu, meter.snapshot(), len(month_calls))})")
 
-    # Bookings: every request gets its own free (start, calendar) place, so each one books.
+    # Bookings: every request gets its own free (start, calendar) place, so each one books, and
+    # no client gets two places at one start (the second would give back the first booking).
+    # What counts is the bookings the database gained, not the answers.
     places = list(free_places)
     rng.shuffle(places)
 
-    async def booking_phase(label: str, per_client: int, make_kwargs) -> float:
-        chunks = [places[n * per_client:(n + 1) * per_client] for n in range(args.clients)]
+    async def booking_phase(label: str, per_client: int, make_kwargs, busy=None) -> float:
+        chunks = _spread(places[:per_client * args.clients], args.clients, busy)
         del places[:per_client * args.clients]
         outcome = {201: 0, 409: 0}
 
@@ -187,10 +209,11 @@ async def measure(args, base_url: str, slug: str, service_id: int, client_emails
                 status = await driver.book(start, calendar_id, **make_kwargs(n, i))
                 outcome[status] += 1
 
-        cpu0, cpu = time.process_time(), meter.snapshot()
+        cpu0, cpu, before = time.process_time(), meter.snapshot(), probe.booking_count()
         elapsed = await run_clients(args.clients, client_work)
-        rate = outcome[201] / elapsed
-        print(f"bookings, {args.clients} clients, {label}: {rate:.0f} bookings/s  ({outcome[201]} booked, "
+        made = probe.booking_count() - before
+        rate = made / elapsed
+        print(f"bookings, {args.clients} clients, {label}: {rate:.0f} bookings/s  ({made} booked, "
               f"{outcome[409]} refused, {elapsed:.1f} s; {meter.per_request(cpu, meter.snapshot(), sum(outcome.values()))};"
               f" driver {100 * (time.process_time() - cpu0) / elapsed:.0f}% of a core)")
         return rate
@@ -199,8 +222,26 @@ async def measure(args, base_url: str, slug: str, service_id: int, client_emails
         "registering    ", args.register_per_client,
         lambda n, i: {"client": new_client_details(run, n * 10_000 + i)})
     tokens = [await driver.token(email) for email in client_emails[:args.clients]]
+    busy = probe.starts_of(range(args.clients))
     figures["book_token_rps"] = await booking_phase(
-        "signed in      ", args.token_per_client, lambda n, i: {"token": tokens[n]})
+        "signed in      ", args.token_per_client, lambda n, i: {"token": tokens[n]}, busy)
+    if wrk.available():
+        # The same signed-in bookings from wrk: the server's capacity without httpx's CPU.
+        chunks = _spread(places, args.clients, busy)
+        requests = [(json.dumps({"service_id": service_id, "start": start, "persons": 1, "calendar_id": cal}),
+                     tokens[n]) for n, chunk in enumerate(chunks) for start, cal in chunk]
+        rng.shuffle(requests)
+        cpu, before = meter.snapshot(), probe.booking_count()
+        result = await asyncio.to_thread(wrk.bookings, base_url, driver.bookings_path, requests, args.clients,
+                                         args.wrk_seconds / 2)
+        # Requests still in flight when wrk stops are booked after its clock: count those it saw.
+        made = min(probe.booking_count() - before, result.requests - result.errors)
+        figures["book_token_rps_wrk"] = made / result.seconds
+        print(f"bookings, {args.clients} clients, signed in, wrk: {figures['book_token_rps_wrk']:.0f} bookings/s"
+              f"  p50 {_ms(result.p50)}  p99 {_ms(result.p99)}  ({made} booked of {result.requests} requests,"
+              f" {result.errors} not 2xx, {result.seconds:.0f} s; {meter.per_request(cpu, meter.snapshot(), result.requests)})")
+        if result.requests > len(requests):
+            raise RuntimeError("wrk ran out of places to book: give it fewer seconds")
 
     # The race: 50 signed-in clients at once for a start with exactly one place left. Racers have
     # no booking at that start yet (the same client asking again would get their booking back).

@@ -169,6 +169,29 @@ class DbProbe:
             clients = db.scalars(sa.select(Booking.client_user_id).where(Booking.start_at == slot.start)).all()
         return slot.start.isoformat(), {self.client_index[c] for c in clients if c in self.client_index}
 
+    def starts_of(self, client_indexes: range) -> list[set[str]]:
+        """For workload clients by index, the starts (UTC ISO) they already have bookings at."""
+        from hub_app.db import unit_of_work
+        from hub_app.domain.bookings.models import Booking
+        from hub_app.domain.tenancy import TenantContext
+
+        ids = {client_id: i for client_id, i in self.client_index.items() if i in client_indexes}
+        starts: list[set[str]] = [set() for _ in client_indexes]
+        with unit_of_work(TenantContext.system(self.store_id), self.engine) as db:
+            for client_id, start in db.execute(sa.select(Booking.client_user_id, Booking.start_at)
+                                               .where(Booking.client_user_id.in_(ids))):
+                starts[ids[client_id] - client_indexes.start].add(start.isoformat())
+        return starts
+
+    def booking_count(self) -> int:
+        """Every booking of the store, whatever its status."""
+        from hub_app.db import unit_of_work
+        from hub_app.domain.bookings.models import Booking
+        from hub_app.domain.tenancy import TenantContext
+
+        with unit_of_work(TenantContext.system(self.store_id), self.engine) as db:
+            return db.scalar(sa.select(sa.func.count()).select_from(Booking).where(Booking.store_id == self.store_id))
+
     def bookings_at(self, start: str) -> list[int]:
         """Calendars of the live bookings at `start` (one entry per booking)."""
         from datetime import datetime

@@ -1,4 +1,5 @@
-"""One-day availability load from `wrk` (a C load generator), for bench/http_booking.py.
+"""Load from `wrk` (a C load generator) for bench/http_booking.py: one-day availability and
+signed-in bookings.
 
 The Python driver (httpx) spends about 1.5 ms of CPU per request: at 1,000 requests/s it alone
 would take 1.5 of the machine's 2 cores away from the server. wrk costs a few percent of a core
@@ -25,6 +26,24 @@ math.randomseed(%(seed)d)
 request = function()
   local day = os.date("%%Y-%%m-%%d", t0 + 86400 * math.random(1, 60))
   return wrk.format("GET", base .. "?start=" .. day .. "&end=" .. day)
+end
+"""
+
+# Signed-in bookings: each request a (JSON body, bearer token) pair of its own; wrk's threads take
+# alternate pairs, so no pair is sent twice while the list lasts.
+BOOKING_LUA = """
+local pairs_list = {%(pairs)s}
+local threads_total = %(threads)d
+local started = 0
+function setup(thread)
+  thread:set("next_index", started)
+  started = started + 1
+end
+request = function()
+  local pair = pairs_list[next_index %% #pairs_list + 1]
+  next_index = next_index + threads_total
+  return wrk.format("POST", "%(path)s",
+    {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. pair[2]}, pair[1])
 end
 """
 
@@ -62,15 +81,33 @@ def parse(output: str) -> WrkResult:
                      p50=_duration(latency["50"]), p99=_duration(latency["99"]), errors=errors)
 
 
-def one_day_availability(base_url: str, path: str, today: date, connections: int, seconds: float,
-                         seed: int = 5) -> WrkResult:
+def _run(base_url: str, script_text: str, connections: int, seconds: float) -> WrkResult:
     with tempfile.TemporaryDirectory() as folder:
-        script = Path(folder) / "availability.lua"
-        script.write_text(LUA % {"path": path, "year": today.year, "month": today.month, "day": today.day,
-                                 "seed": seed})
-        threads = min(2, connections)
+        script = Path(folder) / "load.lua"
+        script.write_text(script_text)
         output = subprocess.run(
-            ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency", "-s", str(script), base_url],
+            ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency",
+             "-s", str(script), base_url],
             check=True, capture_output=True, text=True, timeout=seconds + 60,
         ).stdout
     return parse(output)
+
+
+def one_day_availability(base_url: str, path: str, today: date, connections: int, seconds: float,
+                         seed: int = 5) -> WrkResult:
+    return _run(base_url, LUA % {"path": path, "year": today.year, "month": today.month, "day": today.day,
+                                 "seed": seed}, connections, seconds)
+
+
+def bookings(base_url: str, path: str, requests: list[tuple[str, str]], connections: int,
+             seconds: float) -> WrkResult:
+    """POST each (JSON body, token) of `requests` once, from `connections` connections, for `seconds`.
+
+    The caller gives more pairs than the run can send: once they run out wrk starts again from
+    the first, and those repeats book nothing (count the new bookings, not the answers)."""
+    for body, token in requests:
+        if "]]" in body or not token.replace("-", "").replace("_", "").isalnum():
+            raise ValueError("a body or token that cannot be written into the Lua script as is")
+    listed = ",\n".join(f'{{[[{body}]], "{token}"}}' for body, token in requests)
+    return _run(base_url, BOOKING_LUA % {"pairs": listed, "threads": min(2, connections), "path": path},
+                connections, seconds)
