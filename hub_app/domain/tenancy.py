@@ -15,11 +15,14 @@ raw SQL that forgets a filter still sees only the current store.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import event
+from sqlalchemy import Table, event
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+from sqlalchemy.sql.util import find_tables
 
 from hub_app.domain.accounts.models import AppUser, UserRole
 from hub_app.domain.base import TenantScoped
@@ -96,20 +99,49 @@ def _scope_reads(state: ORMExecuteState) -> None:
         return
     if not (state.is_select or state.is_update or state.is_delete):
         return
-    state.statement = state.statement.options(*_criteria_options(*ctx.criteria_ids))
+    store_id, user_id = ctx.criteria_ids
+    options = tuple(_criterion(model, store_id, user_id) for model in tenant_models_in(state.statement))
+    if options:
+        state.statement = state.statement.options(*options)
 
 
-@lru_cache(maxsize=4096)
-def _criteria_options(store_id: int, user_id: int) -> tuple:
-    """The loader criteria for one (store, user), built once and reused by every statement.
+@lru_cache(maxsize=16384)
+def _criterion(model: type, store_id: int, user_id: int):
+    """One model's loader criteria for one (store, user), built once and reused by every statement.
 
     Plain expressions (not lambdas): their values become bound parameters, so the compiled
     statement is cached once per shape and reused for every store.
     """
-    return tuple(
-        with_loader_criteria(model, model.tenant_read_criteria(store_id, user_id), include_aliases=True)
-        for model in _tenant_models()
-    )
+    return with_loader_criteria(model, model.tenant_read_criteria(store_id, user_id), include_aliases=True)
+
+
+_MODELS_SEEN: "WeakKeyDictionary[object, tuple[type, ...]]" = WeakKeyDictionary()
+_MODELS_SEEN_LOCK = threading.Lock()
+
+
+def tenant_models_in(statement) -> tuple[type, ...]:
+    """The tenant models whose tables appear anywhere in `statement`: its FROM list, joins,
+    subqueries, unions, aliases and the tables of every column it names.
+
+    Only those get criteria. The models have no relationships, so no table joins a statement
+    later, at compile time, through eager loading: what the statement holds is all it reads.
+    Giving each statement all 18 criteria cost about 0.2 ms of CPU per statement, mostly in
+    building and keying options that match nothing. Remembered per statement object, so the
+    prebuilt statements (the availability unions) are walked once.
+    """
+    with _MODELS_SEEN_LOCK:
+        seen = _MODELS_SEEN.get(statement)
+    if seen is not None:
+        return seen
+    names = set()
+    for found in find_tables(statement, check_columns=True, include_aliases=True, include_crud=True):
+        table = found._deannotate() if hasattr(found, "_deannotate") else found
+        if isinstance(table, Table):
+            names.add(table.name)
+    seen = tuple(model for model in _tenant_models() if model.__table__.name in names)
+    with _MODELS_SEEN_LOCK:
+        _MODELS_SEEN[statement] = seen
+    return seen
 
 
 @event.listens_for(Session, "before_flush")
