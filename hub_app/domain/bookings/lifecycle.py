@@ -1,4 +1,5 @@
-"""The booking status lifecycle: the one gate every status change goes through.
+"""The booking status lifecycle: the one gate every status change goes through, and the staff's
+steps through it (confirm, complete, no-show) and the payment holds running out.
 
 pending → confirmed | cancelled
 confirmed → completed | cancelled | rescheduled | no_show
@@ -8,11 +9,16 @@ and handed to the notifications outbox in the same transaction.
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub_app.domain.audit.service import record, snapshot
+from hub_app.domain.bookings.access import visible_booking
 from hub_app.domain.bookings.models import Booking, BookingStatus
 from hub_app.domain.errors import Conflict
+from hub_app.domain.permissions import Feature, require
 from hub_app.domain.tenancy import TenantContext
 from hub_app.domain.types import utcnow
 from hub_app.i18n import t
@@ -75,3 +81,44 @@ def transition(db: Session, ctx: TenantContext, booking: Booking, new_status: Bo
 
 def record_created(db: Session, ctx: TenantContext, booking: Booking) -> None:
     record(db, ctx, entity=booking, action="created", after=snapshot(booking, AUDITED_FIELDS))
+
+
+def _staff_booking(db: Session, ctx: TenantContext, booking_id: int) -> Booking:
+    if not ctx.bypass:
+        require(ctx, Feature.MANAGE_BOOKINGS)
+    return visible_booking(db, ctx, booking_id, lock=True)
+
+
+def confirm_booking(db: Session, ctx: TenantContext, booking_id: int) -> Booking:
+    return transition(db, ctx, _staff_booking(db, ctx, booking_id), BookingStatus.CONFIRMED)
+
+
+def _after_start(ctx: TenantContext, booking: Booking) -> Booking:
+    if booking.start_at > utcnow():
+        raise Conflict(t("booking.not_started", ctx.locale))
+    return booking
+
+
+def complete_booking(db: Session, ctx: TenantContext, booking_id: int) -> Booking:
+    booking = _after_start(ctx, _staff_booking(db, ctx, booking_id))
+    return transition(db, ctx, booking, BookingStatus.COMPLETED)
+
+
+def mark_no_show(db: Session, ctx: TenantContext, booking_id: int) -> Booking:
+    booking = _after_start(ctx, _staff_booking(db, ctx, booking_id))
+    return transition(db, ctx, booking, BookingStatus.NO_SHOW)
+
+
+def expire_holds(db: Session, ctx: TenantContext, now: datetime | None = None) -> int:
+    """Cancel pending bookings whose payment hold ran out; returns how many (workers run this)."""
+    if not ctx.bypass:
+        require(ctx, Feature.MANAGE_BOOKINGS)
+    now = now or utcnow()
+    expired = db.scalars(
+        select(Booking).where(Booking.status == BookingStatus.PENDING, Booking.hold_expires_at.is_not(None),
+                              Booking.hold_expires_at <= now)
+        .order_by(Booking.id).with_for_update(skip_locked=True)
+    ).all()
+    for booking in expired:
+        transition(db, ctx, booking, BookingStatus.CANCELLED, t("booking.hold_expired", ctx.locale))
+    return len(expired)

@@ -27,7 +27,9 @@ from hub_app.domain.bookings.availability import (
     AvailabilityInputs, bookable_bounds, calendar_openings, check_persons, free_slots,
     get_bookable_service, is_offered_start, load_bookings, load_inputs, to_ts, ServiceRules,
 )
-from hub_app.domain.bookings.lifecycle import notify, record_created, transition
+from hub_app.domain.bookings.lifecycle import (  # noqa: F401  (the staff's steps are part of this interface)
+    complete_booking, confirm_booking, expire_holds, mark_no_show, notify, record_created, transition,
+)
 from hub_app.domain.bookings.models import Booking, BookingSource, BookingStatus
 from hub_app.domain.bookings.plan_limit import check_monthly_bookings
 from hub_app.domain.bookings.pricing import advance_due, price_for
@@ -406,44 +408,3 @@ def reschedule_booking(db: Session, ctx: TenantContext, booking_id: int, new_sta
                 savepoint.rollback()
             raise
     return new
-
-
-def _staff_booking(db: Session, ctx: TenantContext, booking_id: int) -> Booking:
-    if not ctx.bypass:
-        require(ctx, Feature.MANAGE_BOOKINGS)
-    return visible_booking(db, ctx, booking_id, lock=True)
-
-
-def confirm_booking(db: Session, ctx: TenantContext, booking_id: int) -> Booking:
-    return transition(db, ctx, _staff_booking(db, ctx, booking_id), BookingStatus.CONFIRMED)
-
-
-def _after_start(ctx: TenantContext, booking: Booking) -> Booking:
-    if booking.start_at > utcnow():
-        raise Conflict(t("booking.not_started", ctx.locale))
-    return booking
-
-
-def complete_booking(db: Session, ctx: TenantContext, booking_id: int) -> Booking:
-    booking = _after_start(ctx, _staff_booking(db, ctx, booking_id))
-    return transition(db, ctx, booking, BookingStatus.COMPLETED)
-
-
-def mark_no_show(db: Session, ctx: TenantContext, booking_id: int) -> Booking:
-    booking = _after_start(ctx, _staff_booking(db, ctx, booking_id))
-    return transition(db, ctx, booking, BookingStatus.NO_SHOW)
-
-
-def expire_holds(db: Session, ctx: TenantContext, now: datetime | None = None) -> int:
-    """Cancel pending bookings whose payment hold ran out; returns how many (workers run this)."""
-    if not ctx.bypass:
-        require(ctx, Feature.MANAGE_BOOKINGS)
-    now = now or utcnow()
-    expired = db.scalars(
-        select(Booking).where(Booking.status == BookingStatus.PENDING, Booking.hold_expires_at.is_not(None),
-                              Booking.hold_expires_at <= now)
-        .order_by(Booking.id).with_for_update(skip_locked=True)
-    ).all()
-    for booking in expired:
-        transition(db, ctx, booking, BookingStatus.CANCELLED, t("booking.hold_expired", ctx.locale))
-    return len(expired)
