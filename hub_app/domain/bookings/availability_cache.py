@@ -41,11 +41,13 @@ from hub_app.domain.types import utcnow
 
 # One statement, no tenant context needed: `store` is public and `availability_version` holds
 # nothing but ids and counters (neither is row-level-secured).
-_STAMP = sa.text(
+_STAMP_SQL = (
     "SELECT s.id, s.timezone, v.calendar_id, v.version FROM store s "
     "LEFT JOIN availability_version v ON v.store_id = s.id "
-    "WHERE s.slug = :slug AND s.is_active ORDER BY v.calendar_id"
+    "WHERE s.slug = {slug} AND s.is_active ORDER BY v.calendar_id"
 )
+_STAMP = sa.text(_STAMP_SQL.format(slug=":slug"))
+_STAMP_PSYCOPG = _STAMP_SQL.format(slug="%(slug)s")
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,12 @@ class StoreStamp:
 def read_stamp(engine: Engine, slug: str) -> StoreStamp | None:
     """The active store at `slug` (current slugs only) and its calendars' versions."""
     with _single_statement(engine).connect() as conn:
-        rows = conn.execute(_STAMP, {"slug": slug}).all()
+        if conn.dialect.name == "postgresql":
+            # Straight to the driver: SQLAlchemy's execution and result layers cost more CPU than
+            # the query (0.15 of the ~1.4 ms a kept answer takes to serve).
+            rows = conn.connection.driver_connection.execute(_STAMP_PSYCOPG, {"slug": slug}).fetchall()
+        else:
+            rows = conn.execute(_STAMP, {"slug": slug}).all()
     if not rows:
         return None
     versions = tuple((cal, version) for _id, _tz, cal, version in rows if cal is not None)
