@@ -14,9 +14,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -84,14 +85,22 @@ def _by_key(db: Session, store: Store, key: str) -> Booking | None:
     return db.scalar(select(Booking).where(Booking.store_id == store.id, Booking.idempotency_key == key))
 
 
-def _same_booking(db: Session, client_id: int, service_id: int, start: datetime) -> Booking | None:
-    """The client's live booking of this service at this start (a double click without a key)."""
-    return db.scalar(select(Booking).where(
-        Booking.client_user_id == client_id, Booking.service_id == service_id, Booking.start_at == start,
+@lru_cache(maxsize=None)
+def _same_booking_statement():
+    # Built once: every booking runs it under the calendar lock.
+    return select(Booking).where(
+        Booking.client_user_id == bindparam("client_id"), Booking.service_id == bindparam("service_id"),
+        Booking.start_at == bindparam("start"),
         or_(Booking.status.in_((BookingStatus.CONFIRMED, BookingStatus.COMPLETED)),
             and_(Booking.status == BookingStatus.PENDING,
-                 or_(Booking.hold_expires_at.is_(None), Booking.hold_expires_at > utcnow()))),
-    ).limit(1))
+                 or_(Booking.hold_expires_at.is_(None), Booking.hold_expires_at > bindparam("now")))),
+    ).limit(1)
+
+
+def _same_booking(db: Session, client_id: int, service_id: int, start: datetime) -> Booking | None:
+    """The client's live booking of this service at this start (a double click without a key)."""
+    return db.scalar(_same_booking_statement(),
+                     {"client_id": client_id, "service_id": service_id, "start": start, "now": utcnow()})
 
 
 def _replay(db: Session, ctx: TenantContext, existing: Booking, request: BookingRequest, start: datetime,
