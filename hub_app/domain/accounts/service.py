@@ -6,10 +6,11 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from hub_app.domain.accounts.models import AppUser, AuthSession, LoginFailure, UserRole
@@ -184,15 +185,18 @@ def open_session_token(db: Session, user: AppUser, ip: str | None = None) -> str
     return token
 
 
+@lru_cache(maxsize=None)
+def _session_by_token():
+    # Built once: every signed-in request runs it.
+    return (select(AuthSession, AppUser).join(AppUser, AppUser.id == AuthSession.user_id)
+            .where(AuthSession.token_hash == bindparam("token_hash")))
+
+
 def user_for_token(db: Session, token: str | None) -> AppUser | None:
     """The signed-in user for a session token, or None when it is unknown, expired or revoked."""
     if not token:
         return None
-    row = db.execute(
-        select(AuthSession, AppUser)
-        .join(AppUser, AppUser.id == AuthSession.user_id)
-        .where(AuthSession.token_hash == _token_hash(token))
-    ).first()
+    row = db.execute(_session_by_token(), {"token_hash": _token_hash(token)}).first()
     if row is None:
         return None
     session, user = row

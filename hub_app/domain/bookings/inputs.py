@@ -117,11 +117,15 @@ def days_between(start: date, end: date) -> list[date]:
     return [start + timedelta(days=i) for i in range((end - start).days + 1)]
 
 
+@lru_cache(maxsize=None)
+def _service_and_store():
+    # Built once: every availability answer computed and every booking runs it.
+    return select(Service, Store).join(Store, Store.id == Service.store_id).where(Service.id == sa.bindparam("id"))
+
+
 def get_bookable_service(db: Session, ctx: TenantContext, service_id: int) -> tuple[Service, Store]:
     """The service and its (active) store, in one query."""
-    row = db.execute(
-        select(Service, Store).join(Store, Store.id == Service.store_id).where(Service.id == service_id)
-    ).first() if isinstance(service_id, int) else None
+    row = db.execute(_service_and_store(), {"id": service_id}).first() if isinstance(service_id, int) else None
     if row is None or row[1].id != ctx.store_id:
         store = db.get(Store, ctx.store_id) if ctx.store_id is not None else None
         if store is None or not store.is_active:

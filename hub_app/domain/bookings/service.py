@@ -293,9 +293,14 @@ def _preference(inputs: AvailabilityInputs, free: dict[int, int], calendar_id: i
     return sorted(free, key=lambda cal: (cal != calendar_id, free[cal] >= capacity, load.get(cal, 0), cal))
 
 
+@lru_cache(maxsize=None)
+def _calendar_lock_statement():
+    return select(Calendar.id).where(Calendar.id == bindparam("id")).with_for_update()
+
+
 def _lock_calendar(db: Session, calendar_id: int) -> None:
     # FOR UPDATE on PostgreSQL; SQLite already holds the database write lock (BEGIN IMMEDIATE).
-    db.execute(select(Calendar.id).where(Calendar.id == calendar_id).with_for_update())
+    db.execute(_calendar_lock_statement(), {"id": calendar_id})
 
 
 def _try_calendar(db: Session, inputs: AvailabilityInputs, cal: int, start_ts: int, persons: int,

@@ -11,8 +11,9 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from hub_app.domain.notifications.models import Channel, NotificationKind, NotificationTemplate
@@ -157,6 +158,12 @@ DEFAULTS: dict[tuple[NotificationKind, Channel, str], Wording] = {
 }
 
 
+@lru_cache(maxsize=None)
+def _templates_of_kind():
+    # Built once: every booking message reads it.
+    return select(NotificationTemplate).where(NotificationTemplate.kind == bindparam("kind"))
+
+
 class StoreWording:
     """A store's templates of one message kind, read in one query: which channels are on, and
     the wording per channel and language (the store's own enabled template, else the default).
@@ -166,7 +173,7 @@ class StoreWording:
 
     def __init__(self, db: Session, kind: NotificationKind) -> None:
         self.kind = kind
-        self._rows = list(db.scalars(select(NotificationTemplate).where(NotificationTemplate.kind == kind)))
+        self._rows = list(db.scalars(_templates_of_kind(), {"kind": kind}))
 
     def enabled(self, channel: Channel) -> bool:
         # A store turns a message off per kind and channel: any disabled row for them does it.

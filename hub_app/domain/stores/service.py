@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from hub_app.domain.accounts.models import AppUser, UserRole
@@ -53,10 +54,15 @@ _NON_NEGATIVE = ("cancellation_cutoff_hours", "min_notice_minutes", "reminder_ho
 _POSITIVE = ("booking_horizon_days", "payment_hold_minutes")
 
 
+@lru_cache(maxsize=None)
+def _store_at_slug():
+    return select(Store).where(Store.slug == bindparam("slug"))  # built once: every store page and booking asks
+
+
 def get_store_by_slug(db: Session, slug: str, locale: str | None = None) -> Store:
     """The active store at /<slug>, following an old slug to the store's current one."""
     slug = (slug or "").strip().lower()
-    store = db.scalar(select(Store).where(Store.slug == slug))
+    store = db.scalar(_store_at_slug(), {"slug": slug})
     if store is None:
         redirect = db.scalar(select(StoreSlugRedirect).where(StoreSlugRedirect.old_slug == slug))
         store = db.get(Store, redirect.store_id) if redirect else None
