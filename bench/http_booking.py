@@ -91,6 +91,18 @@ def new_client_details(run: str, n: int) -> dict:
             "phone": f"+30697{n % 10_000_000:07d}", "address": "Athens", "password": "bench-client-pass"}
 
 
+def _calibration() -> float:
+    """CPU seconds of a fixed loop, the best of three: a yardstick for comparing runs on hosts
+    whose speed varies."""
+    best = float("inf")
+    for _ in range(3):
+        started, total = time.process_time(), 0
+        for i in range(3_000_000):
+            total += i * i
+        best = min(best, time.process_time() - started)
+    return best
+
+
 def _spread(places: list[tuple[str, int]], clients: int,
             busy: list[set[str]] | None = None) -> list[list[tuple[str, int]]]:
     """Deal places to clients, round robin, so that no client gets a place at a start where it
@@ -263,7 +275,7 @@ async def measure(args, base_url: str, slug: str, service_id: int, client_emails
         print(f"one-place race:                     {statuses.count(201)} of 50 booked, {statuses.count(409)} told"
               f" 'just taken'; {made} new booking in the database ({'OK' if ok else 'WRONG: expected exactly 1'})")
     print(f"driver:    {time.process_time() - cpu_started:.0f} s CPU over {time.perf_counter() - wall_started:.0f} s;"
-          f" load average {os.getloadavg()[0]:.1f} at the end")
+          f" load average {os.getloadavg()[0]:.1f} at the end; the fixed loop now {_calibration():.2f} s")
     await driver.client.aclose()
     return figures
 
@@ -316,7 +328,8 @@ def main(argv: list[str] | None = None) -> int:
         what = "reflex run --env prod" if args.server == "reflex" else "granian, API app only"
         print(f"server:    {what}, {args.workers} workers, PostgreSQL + Redis (ready after {ready_after:.0f} s)")
         meter = CpuMeter(server.proc.pid, admin, name)
-        print(f"machine:   {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} before measuring")
+        print(f"machine:   {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} before measuring;"
+              f" {_calibration():.2f} s for a fixed Python loop (the same host has varied 2x from one run to the next)")
         probe = DbProbe(engine, store_id, service_id, today, client_ids)
         asyncio.run(measure(args, server.url, slug, service_id, emails, today, places, run, meter, probe))
     finally:
