@@ -186,6 +186,9 @@ def test_a_client_resets_a_forgotten_password_with_the_emailed_link(app, engine,
     page.goto(app.url("/login"))
     page.locator("#login-forgot").click()
     page.wait_for_url(re.compile(r"/forgot-password$"))
+    # The address changes before the new page replaces the sign-in page, whose Email field
+    # would take the typing: wait for this page's own form first.
+    expect(page.locator("#forgot-submit")).to_be_visible()
     page.get_by_label("Email", exact=True).fill(email)
     page.locator("#forgot-submit").click()
     expect(page.locator("#forgot-sent")).to_contain_text(f"If an account exists for {email}")
