@@ -121,17 +121,32 @@ def _publish(db: Session, store_id: int | None, *, bypass: bool) -> None:
     )
 
 
+def _fit(row: Notification) -> Notification:
+    if row.subject:
+        row.subject = row.subject[:300]  # the column's size
+    return row
+
+
+def _insert(db: Session, rows: list[Notification]) -> None:
+    db.add_all([_fit(row) for row in rows])
+    db.flush()
+
+
+def _remember_all(db: Session, rows: list[Notification]) -> list[Notification]:
+    for row in rows:
+        _remember(db, row.id)
+    return rows
+
+
 def add_once(db: Session, notification: Notification) -> Notification | None:
     """Insert the row unless its dedupe key exists in the store; None when it already did."""
-    if notification.subject:
-        notification.subject = notification.subject[:300]
+    _fit(notification)
     exists = db.scalar(select(Notification.id).where(Notification.dedupe_key == notification.dedupe_key))
     if exists is not None:
         return None
     try:
         with db.begin_nested():
-            db.add(notification)
-            db.flush()
+            _insert(db, [notification])
     except IntegrityError:  # a concurrent transaction inserted the same key first
         return None
     _remember(db, notification.id)
@@ -143,23 +158,17 @@ def add_all_once(db: Session, notifications: list[Notification]) -> list[Notific
     per channel): the rows whose dedupe keys are new, as inserted."""
     if not notifications:
         return []
-    for row in notifications:
-        if row.subject:
-            row.subject = row.subject[:300]
     keys = [row.dedupe_key for row in notifications]
     existing = set(db.scalars(select(Notification.dedupe_key).where(Notification.dedupe_key.in_(keys))))
     fresh = [row for row in notifications if row.dedupe_key not in existing]
     try:
         with db.begin_nested():
-            db.add_all(fresh)
-            db.flush()
+            _insert(db, fresh)
     except IntegrityError:
         # A concurrent transaction inserted one of the keys first: settle them one by one (the
         # rolled-back rows are transient again).
         return [row for row in (add_once(db, row) for row in fresh) if row is not None]
-    for row in fresh:
-        _remember(db, row.id)
-    return fresh
+    return _remember_all(db, fresh)
 
 
 def add_all_new(db: Session, notifications: list[Notification]) -> list[Notification]:
@@ -168,14 +177,8 @@ def add_all_new(db: Session, notifications: list[Notification]) -> list[Notifica
     Their dedupe keys name that booking's id, which no other transaction can see yet, so no row
     with the same key can exist: the query and the savepoint of `add_all_once` would only cost
     the booking path three round trips."""
-    for row in notifications:
-        if row.subject:
-            row.subject = row.subject[:300]
-    db.add_all(notifications)
-    db.flush()
-    for row in notifications:
-        _remember(db, row.id)
-    return notifications
+    _insert(db, notifications)
+    return _remember_all(db, notifications)
 
 
 def recipient_address(user: AppUser, channel: Channel) -> str | None:
