@@ -269,11 +269,12 @@ def place(db: Session, ctx: TenantContext, service: Service, store: Store, start
         if outcome is not None:
             return outcome
     # The same request again (a double click without a key) whose first booking took the last
-    # place: the client gets that booking back, not "just taken". Checked only here and under
-    # the calendar lock, which is where a repeat can be told apart from a race.
-    duplicate = _same_booking(db, dedupe[0], service.id, start) if dedupe is not None else None
-    if duplicate is not None:
-        return duplicate, False
+    # place: the client gets that booking back, not "just taken". A calendar that was tried was
+    # checked for it under its lock already; this is for a time no calendar had room at.
+    if dedupe is not None and not candidates:
+        duplicate = _same_booking(db, dedupe[0], service.id, start)
+        if duplicate is not None:
+            return duplicate, False
     raise SlotTaken(t("booking.slot_taken", ctx.locale),
                     next_free=_next_free(db, ctx, service, store, start, persons, now))
 
