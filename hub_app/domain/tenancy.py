@@ -16,6 +16,7 @@ raw SQL that forgets a filter still sees only the current store.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from weakref import WeakKeyDictionary
@@ -99,10 +100,9 @@ def _scope_reads(state: ORMExecuteState) -> None:
         return
     if not (state.is_select or state.is_update or state.is_delete):
         return
-    store_id, user_id = ctx.criteria_ids
-    options = tuple(_criterion(model, store_id, user_id) for model in tenant_models_in(state.statement))
-    if options:
-        state.statement = state.statement.options(*options)
+    models = tenant_models_in(state.statement)
+    if models:
+        state.statement = scoped_statement(state.statement, models, ctx.criteria_ids)
 
 
 @lru_cache(maxsize=16384)
@@ -113,6 +113,33 @@ def _criterion(model: type, store_id: int, user_id: int):
     statement is cached once per shape and reused for every store.
     """
     return with_loader_criteria(model, model.tenant_read_criteria(store_id, user_id), include_aliases=True)
+
+
+# Scoped copies of a statement, per (store, user). SQLAlchemy remembers a statement object's cache
+# key, so executing the same scoped copy again skips rebuilding the key: walking a whole union
+# with its criteria was the largest single cost of running a prebuilt statement (about 0.1 ms).
+# The copies live as long as their statement; a statement keeps its most recent ones.
+_SCOPED: "WeakKeyDictionary[object, OrderedDict[tuple[int, int], object]]" = WeakKeyDictionary()
+_SCOPED_PER_STATEMENT = 64
+_SCOPED_LOCK = threading.Lock()
+
+
+def scoped_statement(statement, models: tuple[type, ...], criteria_ids: tuple[int, int]):
+    """`statement` with the loader criteria of `models` for (store, user), made once per pair."""
+    with _SCOPED_LOCK:
+        copies = _SCOPED.get(statement)
+        scoped = copies.get(criteria_ids) if copies is not None else None
+        if scoped is not None:
+            copies.move_to_end(criteria_ids)
+            return scoped
+    store_id, user_id = criteria_ids
+    scoped = statement.options(*(_criterion(model, store_id, user_id) for model in models))
+    with _SCOPED_LOCK:
+        copies = _SCOPED.setdefault(statement, OrderedDict())
+        copies[criteria_ids] = scoped
+        if len(copies) > _SCOPED_PER_STATEMENT:
+            copies.popitem(last=False)
+    return scoped
 
 
 _MODELS_SEEN: "WeakKeyDictionary[object, tuple[type, ...]]" = WeakKeyDictionary()

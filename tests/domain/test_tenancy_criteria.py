@@ -7,6 +7,9 @@ every criterion attached.
 
 from __future__ import annotations
 
+import gc
+import weakref
+
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import exists, func, select, union_all
@@ -20,7 +23,8 @@ from hub_app.domain.models import tenant_models
 from hub_app.domain.notifications.models import Notification, NotificationTemplate
 from hub_app.domain.scheduling.models import Calendar, CalendarService, Service
 from hub_app.domain.stores.models import Store
-from hub_app.domain.tenancy import TenantContext, _criterion, tenant_models_in
+from hub_app.domain.notifications.templates import _templates_of_kind
+from hub_app.domain.tenancy import _SCOPED, TenantContext, _criterion, scoped_statement, tenant_models_in
 from tests.factories import make_client, make_store, one_of_each_tenant_row
 
 STORE_ID, USER_ID = 7, 11
@@ -92,3 +96,46 @@ def test_a_table_read_only_inside_a_subquery_is_still_scoped(db, session_for):
     in_subquery = session.scalar(select(func.count()).select_from(select(Calendar.id).subquery()))
     assert in_subquery == session.scalar(select(func.count()).select_from(Calendar)) >= 1
     assert set(session.scalars(select(Calendar.store_id).where(Calendar.id.in_(select(Calendar.id))))) == {store_a.id}
+
+
+def test_a_statement_is_scoped_once_per_store_and_user():
+    statement = _busy_statement()
+    models = tenant_models_in(statement)
+    first = scoped_statement(statement, models, (STORE_ID, USER_ID))
+    assert scoped_statement(statement, models, (STORE_ID, USER_ID)) is first
+    other = scoped_statement(statement, models, (STORE_ID + 1, USER_ID))
+    assert other is not first
+    # Each copy carries its own store's value.
+    assert STORE_ID in first.compile().params.values()
+    assert STORE_ID + 1 in other.compile().params.values()
+    assert STORE_ID not in other.compile().params.values()
+
+
+def test_scoped_copies_go_with_their_statement():
+    # A one-off statement's copies must not keep it alive (the copies are kept per statement).
+    statement = select(Booking).where(Booking.id == 1)
+    scoped_statement(statement, (Booking,), (STORE_ID, USER_ID))
+    assert statement in _SCOPED
+    alive = weakref.ref(statement)
+    del statement
+    gc.collect()
+    assert alive() is None
+
+
+def test_one_prebuilt_statement_run_for_two_stores_reads_each_stores_rows(db, session_for):
+    # The scoped copies remember their compiled form and parameters: the second store must not
+    # get the first one's.
+    store_a, manager_a = make_store(db, "alpha-memo")
+    store_b, manager_b = make_store(db, "beta-memo")
+    client = make_client(db)
+    one_of_each_tenant_row(db, store_a, client)
+    one_of_each_tenant_row(db, store_b, client)
+    db.flush()
+    statement = _templates_of_kind()
+    for _ in range(2):
+        for store, manager in ((store_a, manager_a), (store_b, manager_b)):
+            ctx = TenantContext(store_id=store.id, user_id=manager.id, role=manager.role, home_store_id=store.id)
+            session = session_for(ctx)
+            kinds = set(session.scalars(select(NotificationTemplate.kind)))
+            rows = [row for kind in kinds for row in session.scalars(statement, {"kind": kind})]
+            assert rows and {row.store_id for row in rows} == {store.id}
