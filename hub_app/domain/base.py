@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
+from typing import Any, TypeVar
 
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm.attributes import set_attribute
 from sqlmodel import Field, SQLModel
+from sqlmodel._compat import partial_init
 
 from hub_app.domain.types import UTCDateTime, utcnow
 
@@ -16,6 +21,44 @@ SQLModel.metadata.naming_convention = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+Row = TypeVar("Row", bound=SQLModel)
+
+
+@lru_cache(maxsize=None)
+def _row_fields(model: type[SQLModel]) -> tuple[tuple[str, Any, bool], ...]:
+    columns = sa_inspect(model).attrs.keys()
+    return tuple((name, field, name in columns) for name, field in model.model_fields.items())
+
+
+def new_row(model: type[Row], **values: Any) -> Row:
+    """A new, unsaved row: the same object as `model(**values)`, defaults included, for less CPU.
+
+    SQLModel's constructor sets each field twice, through SQLAlchemy's instrumentation and
+    again through pydantic (table models are not validated either way). Building the four rows
+    of a booking that way cost about 0.4 ms of CPU on the booking path; setting each field
+    once through the instrumentation keeps the change tracking the flush needs.
+    """
+    fields = _row_fields(model)
+    unknown = values.keys() - model.model_fields.keys()
+    if unknown:
+        raise TypeError(f"{model.__name__} has no field(s) {sorted(unknown)}")
+    with partial_init():  # SQLAlchemy's part of construction only: instance state, init events
+        row = model()
+    for name, field, is_column in fields:
+        if name in values:
+            value = values[name]
+        elif field.is_required():
+            continue  # as SQLModel leaves it: unset, for the database to refuse if it must
+        else:
+            value = field.get_default(call_default_factory=True)
+        if is_column:
+            set_attribute(row, name, value)
+        else:
+            row.__dict__[name] = value
+    object.__setattr__(row, "__pydantic_fields_set__", set(values))
+    return row
 
 
 def created_at_field() -> datetime:

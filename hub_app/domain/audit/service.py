@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from hub_app.domain.audit.models import AuditEntry
+from hub_app.domain.base import new_row
 from hub_app.domain.tenancy import TenantContext
 
 
@@ -31,7 +32,8 @@ def snapshot(obj: Any, fields: tuple[str, ...] | None = None) -> dict[str, Any]:
 
 def record(db: Session, ctx: TenantContext, *, entity: Any, action: str,
            before: dict | None = None, after: dict | None = None, store_id: int | None = None) -> AuditEntry:
-    entry = AuditEntry(
+    entry = new_row(
+        AuditEntry,
         store_id=store_id if store_id is not None else getattr(entity, "store_id", None),
         actor_user_id=ctx.user_id,
         actor_role=ctx.role.value if ctx.role else ("system" if ctx.bypass or ctx.user_id is None else None),

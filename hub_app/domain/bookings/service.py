@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from hub_app.domain.accounts.models import AppUser, UserRole
 from hub_app.domain.accounts.service import ClientDetails, register_client
+from hub_app.domain.base import new_row
 from hub_app.domain.bookings.access import acting_in_store, is_staff, visible_booking
 from hub_app.domain.bookings.availability import (
     AvailabilityInputs, bookable_bounds, calendar_openings, check_persons, free_slots,
@@ -217,8 +218,8 @@ def _book_for(db: Session, ctx: TenantContext, request: BookingRequest, service:
         source = BookingSource.MANAGER
 
     def build(calendar_id: int, start_at: datetime, end_at: datetime) -> Booking:
-        return Booking(
-            store_id=store.id, client_user_id=client_id, service_id=service.id, calendar_id=calendar_id,
+        return new_row(
+            Booking, store_id=store.id, client_user_id=client_id, service_id=service.id, calendar_id=calendar_id,
             start_at=start_at, end_at=end_at, number_of_persons=request.persons,
             status=BookingStatus.PENDING if needs_payment else BookingStatus.CONFIRMED,
             total_amount=total, advance_payment_amount=advance_due(service, total, store.currency),

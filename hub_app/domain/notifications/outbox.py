@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hub_app.domain.accounts.models import AppUser, UserRole
+from hub_app.domain.base import new_row
 from hub_app.domain.bookings.models import Booking, BookingStatus
 from hub_app.domain.errors import NotFound, ValidationFailed
 from hub_app.domain.notifications.models import Channel, Notification, NotificationKind, NotificationStatus
@@ -233,8 +234,8 @@ def build_for_booking(db: Session, booking: Booking, kind: NotificationKind, ded
         if not wording.enabled(channel):
             continue
         rendered = render(wording.wording(channel, locale), values, channel)
-        rows.append(Notification(
-            store_id=booking.store_id, recipient_user_id=client.id, booking_id=booking.id, type=channel,
+        rows.append(new_row(
+            Notification, store_id=booking.store_id, recipient_user_id=client.id, booking_id=booking.id, type=channel,
             kind=kind, subject=rendered.subject, body=rendered.body, body_html=rendered.body_html,
             to_address=recipient_address(client, channel), dedupe_key=f"{dedupe_base}:{channel.value}",
             next_attempt_at=utcnow(),
