@@ -51,6 +51,7 @@ def _shapes() -> dict[str, sa.Executable]:
         "update": sa.update(Booking).where(Booking.id == 1).values(notes="x"),
         "delete": sa.delete(Notification).where(Notification.id == 1),
         "availability calendars": _calendars_statement(),
+        "availability, listed calendars": _calendars_statement(listed_only=True),
         "availability busy times": _busy_statement(),
         "bookings under the lock": _bookings_statement(),
         "no tenant table": select(Store).where(Store.slug == "x"),

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from hub_app.domain.bookings.models import Booking, BookingStatus
 from hub_app.domain.errors import NotFound, ValidationFailed
@@ -123,9 +124,22 @@ def _service_and_store():
     return select(Service, Store).join(Store, Store.id == Service.store_id).where(Service.id == sa.bindparam("id"))
 
 
+@lru_cache(maxsize=None)
+def _service_alone():
+    return select(Service).where(Service.id == sa.bindparam("id"))
+
+
 def get_bookable_service(db: Session, ctx: TenantContext, service_id: int) -> tuple[Service, Store]:
-    """The service and its (active) store, in one query."""
-    row = db.execute(_service_and_store(), {"id": service_id}).first() if isinstance(service_id, int) else None
+    """The service and its (active) store, in one query; only the service when the session
+    holds the store already (the booking route read it by its slug)."""
+    row = None
+    if isinstance(service_id, int):
+        known = db.identity_map.get(identity_key(Store, ctx.store_id)) if ctx.store_id is not None else None
+        if known is not None:
+            service = db.scalar(_service_alone(), {"id": service_id})
+            row = (service, known) if service is not None and service.store_id == known.id else None
+        else:
+            row = db.execute(_service_and_store(), {"id": service_id}).first()
     if row is None or row[1].id != ctx.store_id:
         store = db.get(Store, ctx.store_id) if ctx.store_id is not None else None
         if store is None or not store.is_active:
@@ -152,10 +166,15 @@ def _typed_null(type_):
 
 
 @lru_cache(maxsize=None)
-def _calendars_statement():
+def _calendars_statement(listed_only: bool = False):
     """The calendars offering the service, their weekly rules and the range's overrides, plus the
-    store's largest buffers (how far beyond the range a booking can still be in the way)."""
+    store's largest buffers (how far beyond the range a booking can still be in the way).
+
+    `listed_only`: only the calendars in the parameter `calendar_ids` (a booking for a named
+    calendar reads its own rules, not those of all the store's calendars)."""
     offered = (CalendarService.service_id == sa.bindparam("service_id"), Calendar.is_active.is_(True))
+    if listed_only:
+        offered += (CalendarService.calendar_id.in_(sa.bindparam("calendar_ids", expanding=True)),)
     return sa.union_all(
         select(sa.literal_column("0"), CalendarService.calendar_id, _typed_null(sa.Integer), _typed_null(sa.Date),
                _typed_null(sa.Time), _typed_null(sa.Time),
@@ -219,8 +238,10 @@ def load_inputs(db: Session, ctx: TenantContext, service: Service, store: Store,
     wanted = set(calendar_ids) if calendar_ids is not None else None
     cal_ids: set[int] = set()
     margin = max(rules.before, rules.after)
-    rows = db.execute(_calendars_statement(),
-                      {"service_id": service.id, "start_date": start_date, "end_date": end_date})
+    params = {"service_id": service.id, "start_date": start_date, "end_date": end_date}
+    if wanted is not None:
+        params["calendar_ids"] = sorted(wanted)
+    rows = db.execute(_calendars_statement(listed_only=wanted is not None), params)
     for kind, cal, weekday, on_date, open_at, close_at, max_before, max_after in rows:
         if wanted is not None and cal not in wanted:
             continue
