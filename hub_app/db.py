@@ -16,7 +16,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 import hub_app.domain.models  # noqa: F401  (every table registered before first use)
-from hub_app.domain.tenancy import TenantContext, context_of
+from hub_app.domain.tenancy import NO_ID, TenantContext, context_of
 from hub_app.settings import get_settings
 
 
@@ -81,10 +81,20 @@ def reset_engine_cache() -> None:
 def _publish_tenant(session: Session, transaction, connection) -> None:
     """Hand the tenant context to PostgreSQL's row-level security for this transaction."""
     # Once per transaction: a savepoint (this event fires for each) runs inside the transaction's
-    # settings, and rolling one back restores them in PostgreSQL. A booking opens four.
+    # settings, and rolling one back restores them in PostgreSQL.
     if transaction.nested or connection.dialect.name != "postgresql":
         return
-    _publish(connection, context_of(session))
+    ctx = context_of(session)
+    if _sees_nothing(ctx) and not connection.in_nested_transaction():
+        # A transaction of its own starts with the settings unset (they are transaction-local),
+        # which the policies read as "no store, no user": publishing that would be a round trip
+        # that changes nothing. Inside someone else's transaction the settings may be theirs.
+        return
+    _publish(connection, ctx)
+
+
+def _sees_nothing(ctx: TenantContext | None) -> bool:
+    return ctx is None or (not ctx.bypass and ctx.criteria_ids == (NO_ID, NO_ID))
 
 
 def rescope(session: Session, ctx: TenantContext) -> None:

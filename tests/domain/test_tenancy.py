@@ -135,3 +135,33 @@ def test_rls_unset_connection_sees_no_tenant_rows(two_stores, engine, backend):
     with engine.connect() as conn:
         for model in TENANT_MODELS:
             assert conn.execute(sa.text(f"SELECT count(*) FROM {model.__tablename__}")).scalar() == 0
+
+
+@pytest.mark.postgresql_only
+def test_an_anonymous_transaction_after_a_store_one_sees_no_tenant_rows(database_url, owner_engine, backend):
+    """An anonymous unit of work publishes nothing (its own transaction starts with the settings
+    unset); on a pooled connection that just served a store, it must still see nothing."""
+    from hub_app import db as hub_db
+    from tests.conftest import truncate_all
+
+    assert backend == "postgresql"
+    engine = hub_db.make_engine(database_url, pool_size=1)
+    statements: list[str] = []
+    sa.event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    try:
+        with hub_db.unit_of_work(TenantContext.system(), engine) as db:
+            store, manager = make_store(db, "pooled-store")
+            one_of_each_tenant_row(db, store, make_client(db))
+        store_ctx = TenantContext(store_id=store.id, user_id=manager.id, role=manager.role, home_store_id=store.id)
+        for _ in range(2):
+            with hub_db.unit_of_work(store_ctx, engine) as db:
+                assert db.execute(sa.text("SELECT count(*) FROM calendar")).scalar() == 1
+            statements.clear()
+            with hub_db.unit_of_work(TenantContext.anonymous(), engine) as db:
+                for model in TENANT_MODELS:
+                    assert db.execute(sa.text(f"SELECT count(*) FROM {model.__tablename__}")).scalar() == 0
+            assert not [s for s in statements if "set_config" in s]
+        assert engine.pool.checkedin() == 1  # one connection served every transaction
+    finally:
+        engine.dispose()
+        truncate_all(owner_engine)
