@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     default_currency: str = "EUR"
     default_phone_region: str = "GR"
 
+    # Bookings one server process works on at once (each takes a thread and a connection);
+    # the rest wait in the event loop. More at once only contend for the same calendar locks and
+    # the interpreter, which costs CPU: see README, Performance.
+    booking_concurrency: int = Field(default=2, ge=1, le=64)
+
     session_ttl_hours: int = 24 * 14
     login_max_failures: int = 5
     login_failure_window_minutes: int = 15

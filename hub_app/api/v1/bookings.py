@@ -10,6 +10,7 @@ from hub_app import db as hub_db
 from hub_app.api.v1.deps import (
     Caller, StoreAddress, StoreScope, operation_id, signed_in, signed_in_store_scope, store_address, store_scope_in,
 )
+from hub_app.api.v1.bounded import run_booking_work
 from hub_app.api.v1.errors import error_responses
 from hub_app.api.v1.schemas import (
     PathId,
@@ -45,12 +46,17 @@ CLIENT_FIELDS = frozenset(ClientIn.model_fields)
     responses={200: {"model": BookingOut, "description": "A repeated Idempotency-Key: the booking it made."},
                **ACT_ERRORS},
 )
-def create_booking(body: BookingIn, response: Response, idempotency_key: IdempotencyKey = None,
-                   address: StoreAddress = Depends(store_address)) -> BookingOut:
+async def create_booking(body: BookingIn, response: Response, idempotency_key: IdempotencyKey = None,
+                         address: StoreAddress = Depends(store_address)) -> BookingOut:
     """Book a service. Without a bearer token, `client` registers the new client in the same step.
 
     A time that was just taken answers 409 `slot_taken` with the next free starts in `next_free`.
     """
+    return await run_booking_work(_create_booking, body, response, idempotency_key, address)
+
+
+def _create_booking(body: BookingIn, response: Response, idempotency_key: str | None,
+                    address: StoreAddress) -> BookingOut:
     asked_at = utcnow()
     # One transaction for the store, the caller and the booking: the busiest write route.
     with hub_db.unit_of_work(address.anonymous()) as db:

@@ -124,9 +124,10 @@ class StoreAddress:
         return TenantContext.anonymous(locale=self.locale)
 
 
-def store_address(
+async def store_address(
     slug: str, request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer_scheme)
 ) -> StoreAddress:
+    # async: it only wraps what the request holds, so it needs no trip through the thread pool.
     return StoreAddress(slug=slug, request=request, credentials=credentials)
 
 
