@@ -43,6 +43,21 @@ def send_notification(notification_id: int) -> None:
 
 
 @dramatiq.actor(queue_name=QUEUE, max_retries=0)
+def send_notifications(notification_ids: list[int]) -> None:
+    """The messages one transaction wrote (a booking's email and SMS), enqueued as one message:
+    one queue write on the booking's request instead of one per message (about 0.1 ms of CPU and
+    a Redis round trip each). Each is sent as `send_notification` sends it; one that fails
+    goes on alone as a `send_notification` message, with that actor's retries. A batch that is
+    run twice sends nothing twice: `deliver` claims each row before sending it."""
+    for notification_id in notification_ids:
+        try:
+            send_notification.fn(notification_id)
+        except Exception:
+            logger.warning("Notification %s failed in its batch; retried on its own", notification_id, exc_info=True)
+            send_notification.send(notification_id)
+
+
+@dramatiq.actor(queue_name=QUEUE, max_retries=0)
 def notification_tick() -> None:
     """Write due reminders (enqueued after commit) and re-enqueue every pending row that is due.
 
@@ -81,8 +96,10 @@ def process_easysms_report(event_id: int) -> None:
 
 
 def _enqueue(ids: list[int]) -> None:
-    for notification_id in ids:
-        send_notification.send(notification_id)
+    if len(ids) == 1:
+        send_notification.send(ids[0])
+    elif ids:
+        send_notifications.send(list(ids))
 
 
 outbox.register_enqueuer(_enqueue)

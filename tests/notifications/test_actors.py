@@ -33,7 +33,8 @@ from tests.factories import make_client, make_store
 from tests.notifications.conftest import CALLBACK_TOKEN, free_port, in_days, make_booking
 
 SYSTEM = TenantContext.system()
-ACTORS = (actors.send_notification, actors.notification_tick, actors.process_easysms_report)
+ACTORS = (actors.send_notification, actors.send_notifications, actors.notification_tick,
+          actors.process_easysms_report)
 
 
 def bind_actors(monkeypatch, broker: dramatiq.Broker) -> None:
@@ -89,6 +90,42 @@ def test_commit_enqueues_and_the_worker_sends_once(committed_engine, provider_en
         actors.send_notification.send(nid)
         actors.send_notification.send(nid)
     drain(stub_broker, worker)
+    assert len(fake_easysms.sends()) == 1 and len(smtp_server[1].messages) == 1
+
+
+def test_a_transactions_messages_are_one_queue_message_and_each_is_sent(committed_engine, provider_env,
+                                                                         fake_easysms, smtp_server, stub_broker):
+    _, ids = book()
+    queued = [dramatiq.Message.decode(data) for data in list(stub_broker.queues[actors.QUEUE].queue)]
+    assert [(m.actor_name, m.args) for m in queued] == [("send_notifications", (sorted(ids.values()),))]
+    worker = dramatiq.Worker(stub_broker, worker_timeout=100, worker_threads=1)
+    worker.start()
+    try:
+        drain(stub_broker, worker)
+        assert statuses(*ids.values()) == [NotificationStatus.SENT, NotificationStatus.SENT]
+        actors.send_notifications.send(list(ids.values()))   # the batch again: nothing is sent twice
+        drain(stub_broker, worker)
+    finally:
+        stop_worker(worker)
+    assert len(fake_easysms.sends()) == 1 and len(smtp_server[1].messages) == 1
+
+
+def test_a_message_that_fails_in_its_batch_goes_on_alone(committed_engine, provider_env, fake_easysms,
+                                                         smtp_server, stub_broker, worker, monkeypatch):
+    _, ids = book()
+    real_deliver, failed = actors.dispatch.deliver, []
+
+    def deliver_failing_once(notification_id, **kw):
+        if notification_id == ids[Channel.EMAIL] and not failed:
+            failed.append(notification_id)
+            raise RuntimeError("database went away")
+        return real_deliver(notification_id, **kw)
+
+    monkeypatch.setattr(actors.dispatch, "deliver", deliver_failing_once)
+    drain(stub_broker, worker)
+    drain(stub_broker, worker)             # the failed one, sent again as its own message
+    assert failed == [ids[Channel.EMAIL]]
+    assert statuses(*ids.values()) == [NotificationStatus.SENT, NotificationStatus.SENT]
     assert len(fake_easysms.sends()) == 1 and len(smtp_server[1].messages) == 1
 
 
