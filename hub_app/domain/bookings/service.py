@@ -232,8 +232,11 @@ def _book_for(db: Session, ctx: TenantContext, request: BookingRequest, service:
                              calendar_id=request.calendar_id, strict=request.calendar_id is not None,
                              dedupe=(client_id, key))
     if created:
-        record_created(db, ctx, booking)
+        # Messages first: their template query would otherwise flush the audit entry on its
+        # own. Both are written by one flush, still in the booking's own context.
         notify(db, booking, "pending" if booking.status == BookingStatus.PENDING else "confirmed", new_booking=True)
+        record_created(db, ctx, booking)
+        db.flush()
     return booking
 
 

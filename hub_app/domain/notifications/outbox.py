@@ -56,8 +56,9 @@ def register_enqueuer(enqueue: Callable[[list[int]], None] | None) -> None:
     _enqueuer = enqueue
 
 
-def _remember(db: Session, notification_id: int) -> None:
-    db.info.setdefault(_PENDING_IDS, []).append(notification_id)
+def _remember(db: Session, notification: int | Notification) -> None:
+    # A row not flushed yet is remembered as the object: the commit's flush gives it its id.
+    db.info.setdefault(_PENDING_IDS, []).append(notification)
 
 
 @event.listens_for(Session, "after_commit")
@@ -65,8 +66,12 @@ def _enqueue_committed(session: Session) -> None:
     # after_commit also fires when a SAVEPOINT is released: only the outermost commit counts.
     if session.get_nested_transaction() is not None:
         return
-    ids = session.info.pop(_PENDING_IDS, None)
-    if not ids or _enqueuer is None:
+    pending = session.info.pop(_PENDING_IDS, None)
+    if not pending or _enqueuer is None:
+        return
+    ids = [item if isinstance(item, int) else item.id for item in pending]
+    ids = [i for i in ids if i is not None]
+    if not ids:
         return
     try:
         _enqueuer(list(dict.fromkeys(ids)))
@@ -173,13 +178,17 @@ def add_all_once(db: Session, notifications: list[Notification]) -> list[Notific
 
 
 def add_all_new(db: Session, notifications: list[Notification]) -> list[Notification]:
-    """Insert rows about a booking made in this very transaction, without the dedupe query.
+    """Add rows about a booking made in this very transaction, without the dedupe query.
 
     Their dedupe keys name that booking's id, which no other transaction can see yet, so no row
     with the same key can exist: the query and the savepoint of `add_all_once` would only cost
-    the booking path three round trips."""
-    _insert(db, notifications)
-    return _remember_all(db, notifications)
+    the booking path three round trips. Nothing can fail on them either, so the caller flushes
+    them with what else it writes (the booking path: with its audit entry, in one flush), in the
+    context it made the booking in."""
+    db.add_all([_fit(row) for row in notifications])
+    for row in notifications:
+        _remember(db, row)
+    return notifications
 
 
 def recipient_address(user: AppUser, channel: Channel) -> str | None:
