@@ -54,6 +54,8 @@ def _shapes() -> dict[str, sa.Executable]:
         "availability, listed calendars": _calendars_statement(listed_only=True),
         "availability busy times": _busy_statement(),
         "bookings under the lock": _bookings_statement(),
+        "bookings under the lock, with the repeat": _bookings_statement(repeat=True),
+        "availability busy times, with the repeat": _busy_statement(repeat=True),
         "no tenant table": select(Store).where(Store.slug == "x"),
     }
 

@@ -69,6 +69,15 @@ class BookingRow(NamedTuple):
     persons: int
 
 
+class Repeat(NamedTuple):
+    """A client's live booking of a service at a start: what a request made twice (a double
+    click without an idempotency key) finds. Looked up in the same statement as the bookings
+    read under the calendar lock, instead of a query of its own."""
+    client_id: int
+    service_id: int
+    start: datetime
+
+
 @dataclass
 class AvailabilityInputs:
     """Everything one answer needs, loaded once for the whole range."""
@@ -91,6 +100,8 @@ class AvailabilityInputs:
     buffers: dict[int, tuple[int, int]]
     query_start: int
     query_end: int
+    # The asked `Repeat`'s booking, when load_inputs was given one and it exists.
+    repeat_booking_id: int | None = None
     _local_cache: dict[tuple[date, time], int] = field(default_factory=dict)
 
     def local_ts(self, day: date, at: time) -> int:
@@ -193,13 +204,17 @@ def _calendars_statement(listed_only: bool = False):
     )
 
 
-def _range_params(calendar_ids: list[int], start: int, end: int, now: datetime) -> dict:
-    return {"ids": list(calendar_ids), "q_start": from_ts(start), "q_end": from_ts(end), "now": now}
+def _range_params(calendar_ids: list[int], start: int, end: int, now: datetime, repeat: Repeat | None = None) -> dict:
+    params = {"ids": list(calendar_ids), "q_start": from_ts(start), "q_end": from_ts(end), "now": now}
+    if repeat is not None:
+        params.update(repeat_params(repeat, now))
+    return params
 
 
 @lru_cache(maxsize=None)
-def _busy_statement():
-    """Extra windows (explicit slots), blocks, external busy times and bookings, in one go."""
+def _busy_statement(repeat: bool = False):
+    """Extra windows (explicit slots), blocks, external busy times and bookings, in one go;
+    with `repeat`, also the `Repeat` asked in the parameters (kind 4)."""
     ids = sa.bindparam("ids", expanding=True)
     # Untyped: each comparison gives its copy the column's type, as a literal value would get.
     q_start, q_end = sa.bindparam("q_start"), sa.bindparam("q_end")
@@ -220,13 +235,15 @@ def _busy_statement():
         .where(ExternalBusyTime.calendar_id.in_(ids), ExternalBusyTime.is_active.is_(True),
                ExternalBusyTime.start_at < q_end, ExternalBusyTime.end_at > q_start),
         _bookings_statement(),
+        *((_repeat_branch(),) if repeat else ()),
     )
 
 
 def load_inputs(db: Session, ctx: TenantContext, service: Service, store: Store, start_date: date,
                 end_date: date, calendar_ids: list[int] | None = None,
-                now: datetime | None = None) -> AvailabilityInputs:
-    """Load everything for [start_date, end_date] in three queries, whatever the range's length."""
+                now: datetime | None = None, repeat: Repeat | None = None) -> AvailabilityInputs:
+    """Load everything for [start_date, end_date] in two queries, whatever the range's length
+    (`repeat`: see `Repeat`; its booking's id goes to `repeat_booking_id`)."""
     tz = ZoneInfo(store.timezone)
     rules = ServiceRules.of(service, store)
     inputs = AvailabilityInputs(
@@ -260,11 +277,14 @@ def load_inputs(db: Session, ctx: TenantContext, service: Service, store: Store,
     if not cal_ids:
         return inputs
     bookings = inputs.bookings
-    params = _range_params(inputs.calendar_ids, inputs.query_start, inputs.query_end, now or utcnow())
-    for kind, cal, service_id, start, end, number, before, after in db.execute(_busy_statement(), params):
+    params = _range_params(inputs.calendar_ids, inputs.query_start, inputs.query_end, now or utcnow(), repeat)
+    rows = db.execute(_busy_statement(repeat is not None), params)
+    for kind, cal, service_id, start, end, number, before, after in rows:
         if kind == 3:
             bookings.append(BookingRow(cal, service_id, to_ts(start), to_ts(end), number))
             inputs.buffers.setdefault(service_id, (before * 60, after * 60))
+        elif kind == 4:
+            inputs.repeat_booking_id = service_id  # the booking's id, in that column
         elif kind == 0:
             inputs.slot_windows[cal].append((to_ts(start), to_ts(end), number))
         else:
@@ -272,9 +292,39 @@ def load_inputs(db: Session, ctx: TenantContext, service: Service, store: Store,
     return inputs
 
 
+def repeat_criteria() -> tuple:
+    """The `Repeat` given as the parameters repeat_client, repeat_service, repeat_start and now
+    (see `repeat_params`): a confirmed or completed booking, or a pending one still held."""
+    return (
+        Booking.client_user_id == sa.bindparam("repeat_client"),
+        Booking.service_id == sa.bindparam("repeat_service"), Booking.start_at == sa.bindparam("repeat_start"),
+        or_(Booking.status.in_((BookingStatus.CONFIRMED, BookingStatus.COMPLETED)),
+            and_(Booking.status == BookingStatus.PENDING,
+                 or_(Booking.hold_expires_at.is_(None), Booking.hold_expires_at > sa.bindparam("now")))),
+    )
+
+
+def repeat_params(repeat: Repeat, now: datetime) -> dict:
+    return {"repeat_client": repeat.client_id, "repeat_service": repeat.service_id, "repeat_start": repeat.start,
+            "now": now}
+
+
 @lru_cache(maxsize=None)
-def _bookings_statement():
-    """Occupying bookings on calendars `ids` touching [q_start, q_end), with their services' buffers."""
+def _repeat_branch():
+    """Kind 4: the `Repeat` in the parameters, its booking's id in the third column."""
+    return (
+        select(sa.literal_column("4"), Booking.calendar_id, Booking.id, Booking.start_at, Booking.end_at,
+               _typed_null(sa.Integer), _typed_null(sa.Integer), _typed_null(sa.Integer))
+        .where(*repeat_criteria())
+    )
+
+
+@lru_cache(maxsize=None)
+def _bookings_statement(repeat: bool = False):
+    """Occupying bookings on calendars `ids` touching [q_start, q_end), with their services'
+    buffers; with `repeat`, also the `Repeat` asked in the parameters (kind 4)."""
+    if repeat:
+        return sa.union_all(_bookings_statement(), _repeat_branch())
     return (
         select(sa.literal_column("3"), Booking.calendar_id, Booking.service_id, Booking.start_at, Booking.end_at,
                Booking.number_of_persons, Service.buffer_before_minutes, Service.buffer_after_minutes)
@@ -292,13 +342,18 @@ def _bookings_statement():
 
 
 def load_bookings(db: Session, calendar_ids: list[int], start: int, end: int, now: datetime | None = None,
-                  buffers: dict[int, tuple[int, int]] | None = None) -> list[BookingRow]:
+                  buffers: dict[int, tuple[int, int]] | None = None,
+                  repeat: Repeat | None = None) -> tuple[list[BookingRow], int | None]:
     """The occupying bookings on these calendars that touch [start, end) (read again under the
-    calendar lock by `book`); their services' buffers (seconds) are added to `buffers`."""
-    result = []
-    rows = db.execute(_bookings_statement(), _range_params(calendar_ids, start, end, now or utcnow()))
-    for _kind, cal, sid, s, e, persons, before, after in rows:
+    calendar lock by `book`), and the id of `repeat`'s booking if asked and found; their
+    services' buffers (seconds) are added to `buffers`."""
+    result, repeat_id = [], None
+    params = _range_params(calendar_ids, start, end, now or utcnow(), repeat)
+    for kind, cal, sid, s, e, persons, before, after in db.execute(_bookings_statement(repeat is not None), params):
+        if kind == 4:
+            repeat_id = sid  # the booking's id, in that column
+            continue
         if buffers is not None:
             buffers.setdefault(sid, (before * 60, after * 60))
         result.append(BookingRow(cal, sid, to_ts(s), to_ts(e), persons))
-    return result
+    return result, repeat_id

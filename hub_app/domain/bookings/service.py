@@ -1,34 +1,21 @@
-"""Booking: placing a booking without ever double-booking, cancelling, rescheduling, lifecycle.
+"""Booking: registering inside it, idempotency, price and status, cancelling, rescheduling.
 
-No double booking is enforced by the database, not only by a check: on PostgreSQL the chosen
-calendar's row is locked (`SELECT … FOR UPDATE`) before its bookings are read again and the new
-one is inserted, so two transactions for one calendar run one after the other; SQLite takes its
-write lock at BEGIN IMMEDIATE (hub_app.db). When several calendars could take the booking, each
-is tried inside its own savepoint, so a calendar lost to a racing booking is unlocked again
-before the next one is tried (no deadlocks: a transaction never waits for a calendar while
-holding another). A booking for one named calendar locks it before reading anything of its day.
+How a booking is placed on a calendar without ever double-booking: hub_app.domain.bookings.placement.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from functools import lru_cache
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, bindparam, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hub_app.domain.accounts.models import AppUser, UserRole
 from hub_app.domain.accounts.service import ClientDetails, register_client
 from hub_app.domain.base import new_row
 from hub_app.domain.bookings.access import acting_in_store, is_staff, visible_booking
-from hub_app.domain.bookings.availability import (
-    AvailabilityInputs, bookable_bounds, calendar_openings, check_persons, free_slots,
-    get_bookable_service, is_offered_start, load_bookings, load_inputs, to_ts, ServiceRules,
-)
+from hub_app.domain.bookings.availability import ServiceRules, check_persons, get_bookable_service
+from hub_app.domain.bookings.placement import by_key, place, same_booking
 from hub_app.domain.bookings.lifecycle import (  # noqa: F401  (the staff's steps are part of this interface)
     complete_booking, confirm_booking, expire_holds, mark_no_show, notify, record_created, transition,
 )
@@ -39,10 +26,10 @@ from hub_app.domain.bookings.queries import (  # noqa: F401  (part of this modul
     ClientSummary, get_booking, list_bookings, list_clients, my_bookings,
 )
 from hub_app.domain.errors import (
-    Conflict, NotAuthenticated, PermissionDenied, PlanLimitReached, SlotTaken, ValidationFailed,
+    Conflict, NotAuthenticated, PermissionDenied, PlanLimitReached, ValidationFailed,
 )
 from hub_app.domain.permissions import Feature, require
-from hub_app.domain.scheduling.models import Calendar, Service
+from hub_app.domain.scheduling.models import Service
 from hub_app.domain.stores.models import Store
 from hub_app.domain.tenancy import TenantContext
 from hub_app.domain.types import utcnow
@@ -54,7 +41,6 @@ __all__ = [
     "confirm_booking", "complete_booking", "mark_no_show", "transition", "get_booking", "list_bookings",
     "my_bookings", "list_clients", "expire_holds",
 ]
-NEXT_FREE_COUNT = 5
 
 
 @dataclass
@@ -78,30 +64,6 @@ def _aware_start(value: object, locale: str | None) -> datetime:
 def _clean_key(key: str | None) -> str | None:
     key = (key or "").strip()
     return key[:100] or None
-
-
-def _by_key(db: Session, store: Store, key: str) -> Booking | None:
-    # Keys are unique per store (uq_booking_idempotency); a client also sees their own bookings of
-    # other stores, hence the store condition here.
-    return db.scalar(select(Booking).where(Booking.store_id == store.id, Booking.idempotency_key == key))
-
-
-@lru_cache(maxsize=None)
-def _same_booking_statement():
-    # Built once: every booking runs it under the calendar lock.
-    return select(Booking).where(
-        Booking.client_user_id == bindparam("client_id"), Booking.service_id == bindparam("service_id"),
-        Booking.start_at == bindparam("start"),
-        or_(Booking.status.in_((BookingStatus.CONFIRMED, BookingStatus.COMPLETED)),
-            and_(Booking.status == BookingStatus.PENDING,
-                 or_(Booking.hold_expires_at.is_(None), Booking.hold_expires_at > bindparam("now")))),
-    ).limit(1)
-
-
-def _same_booking(db: Session, client_id: int, service_id: int, start: datetime) -> Booking | None:
-    """The client's live booking of this service at this start (a double click without a key)."""
-    return db.scalar(_same_booking_statement(),
-                     {"client_id": client_id, "service_id": service_id, "start": start, "now": utcnow()})
 
 
 def _replay(db: Session, ctx: TenantContext, existing: Booking, request: BookingRequest, start: datetime,
@@ -162,7 +124,7 @@ def book(db: Session, ctx: TenantContext, request: BookingRequest, new_client: C
     start = _aware_start(request.start, ctx.locale)
     key = _clean_key(request.idempotency_key)
     if key:
-        existing = _by_key(db, store, key)
+        existing = by_key(db, store, key)
         if existing is not None:
             return _replay(db, ctx, existing, request, start, new_client, client_user_id)
     # A failed booking leaves nothing behind, not even the account it registered. Without a new
@@ -190,7 +152,7 @@ def _repeat_over_plan(db: Session, ctx: TenantContext, store: Store, client_id: 
     try:
         check_monthly_bookings(db, ctx, store)
     except PlanLimitReached:
-        repeat = _same_booking(db, client_id, service_id, start)
+        repeat = same_booking(db, client_id, service_id, start)
         if repeat is None:
             raise
         return repeat
@@ -238,138 +200,6 @@ def _book_for(db: Session, ctx: TenantContext, request: BookingRequest, service:
         record_created(db, ctx, booking)
         db.flush()
     return booking
-
-
-def place(db: Session, ctx: TenantContext, service: Service, store: Store, start: datetime, persons: int,
-          build: Callable[[int, datetime, datetime], Booking], *, now: datetime, calendar_id: int | None = None,
-          strict: bool = False, dedupe: tuple[int, str | None] | None = None) -> tuple[Booking, bool]:
-    """Insert the booking `build` makes on a free calendar at `start`, or raise SlotTaken.
-
-    Returns (booking, created); created is False when `dedupe` (client, idempotency key) found the
-    booking a racing identical request made.
-    """
-    day = start.astimezone(store_zone(store)).date()
-    if strict:
-        # A named calendar is the only one that can take the booking: locked first, one read of
-        # its day is final.
-        _lock_calendar(db, calendar_id)
-    inputs = load_inputs(db, ctx, service, store, day, day, calendar_ids=[calendar_id] if strict else None, now=now)
-    if strict and calendar_id not in inputs.calendar_ids:
-        message = t("booking.calendar_invalid", ctx.locale)
-        raise ValidationFailed(message, fields={"calendar_id": message})
-    start_ts = to_ts(start)
-    lowest, highest = bookable_bounds(inputs, now)
-    if not lowest <= start_ts < highest or not is_offered_start(inputs, start_ts):
-        message = t("booking.start_unavailable", ctx.locale)
-        raise ValidationFailed(message, fields={"start": message})
-    free = calendar_openings(inputs, persons, now, only_start=start_ts).get(start_ts, {})
-    candidates = _preference(inputs, free, calendar_id, strict)
-    # A savepoint per calendar lets a lost calendar be unlocked before the next is tried, and a
-    # racing request's idempotency key be looked up after its insert failed. With one calendar
-    # and no key there is nothing to go on with: the caller's own savepoint undoes the attempt.
-    isolated = len(candidates) > 1 or bool(dedupe and dedupe[1])
-    for cal in candidates:
-        outcome = _try_calendar(db, inputs, cal, start_ts, persons, build, now, dedupe, isolated, locked=strict)
-        if outcome is not None:
-            return outcome
-    # The same request again (a double click without a key) whose first booking took the last
-    # place: the client gets that booking back, not "just taken". A calendar that was tried was
-    # checked for it under its lock already; this is for a time no calendar had room at.
-    if dedupe is not None and not candidates:
-        duplicate = _same_booking(db, dedupe[0], service.id, start)
-        if duplicate is not None:
-            return duplicate, False
-    raise SlotTaken(t("booking.slot_taken", ctx.locale),
-                    next_free=_next_free(db, ctx, service, store, start, persons, now))
-
-
-def store_zone(store: Store) -> ZoneInfo:
-    return ZoneInfo(store.timezone)
-
-
-def _preference(inputs: AvailabilityInputs, free: dict[int, int], calendar_id: int | None, strict: bool) -> list[int]:
-    """Calendars to try: the asked one; a group session that already has people; the least busy."""
-    if strict:
-        return [calendar_id] if calendar_id in free else []
-    load: dict[int, int] = {}
-    for row in inputs.bookings:
-        load[row.calendar_id] = load.get(row.calendar_id, 0) + 1
-    capacity = inputs.rules.capacity
-    return sorted(free, key=lambda cal: (cal != calendar_id, free[cal] >= capacity, load.get(cal, 0), cal))
-
-
-@lru_cache(maxsize=None)
-def _calendar_lock_statement():
-    return select(Calendar.id).where(Calendar.id == bindparam("id")).with_for_update()
-
-
-def _lock_calendar(db: Session, calendar_id: int) -> None:
-    # FOR UPDATE on PostgreSQL; SQLite already holds the database write lock (BEGIN IMMEDIATE).
-    db.execute(_calendar_lock_statement(), {"id": calendar_id})
-
-
-def _try_calendar(db: Session, inputs: AvailabilityInputs, cal: int, start_ts: int, persons: int,
-                  build: Callable[[int, datetime, datetime], Booking], now: datetime,
-                  dedupe: tuple[int, str | None] | None, isolated: bool = True,
-                  locked: bool = False) -> tuple[Booking, bool] | None:
-    savepoint = db.begin_nested() if isolated else None
-    try:
-        outcome = _book_locked(db, inputs, cal, start_ts, persons, build, now, dedupe, locked)
-        if savepoint is not None:
-            if outcome is None:
-                savepoint.rollback()
-            else:
-                savepoint.commit()
-        return outcome
-    except IntegrityError:
-        if savepoint is None:
-            raise
-        savepoint.rollback()
-        key = dedupe[1] if dedupe else None
-        existing = _by_key(db, inputs.store, key) if key else None
-        if existing is None:
-            raise
-        return existing, False
-    except BaseException:
-        if savepoint is not None and savepoint.is_active:
-            savepoint.rollback()
-        raise
-
-
-def _book_locked(db: Session, inputs: AvailabilityInputs, cal: int, start_ts: int, persons: int,
-                 build: Callable[[int, datetime, datetime], Booking], now: datetime,
-                 dedupe: tuple[int, str | None] | None, locked: bool) -> tuple[Booking, bool] | None:
-    """Book `cal` under its lock. `locked`: `inputs` were read under it already."""
-    if not locked:
-        _lock_calendar(db, cal)
-    start = datetime.fromtimestamp(start_ts, timezone.utc)
-    if dedupe is not None:
-        duplicate = _same_booking(db, dedupe[0], inputs.rules.service_id, start)
-        if duplicate is not None:
-            return duplicate, False
-    fresh = inputs
-    if not locked:  # read again under the lock: only now is the answer final
-        buffers = dict(inputs.buffers)
-        fresh = replace(inputs, calendar_ids=[cal], buffers=buffers,
-                        bookings=load_bookings(db, [cal], inputs.query_start, inputs.query_end, now, buffers))
-    remaining = calendar_openings(fresh, persons, now, only_start=start_ts).get(start_ts, {}).get(cal, 0)
-    if remaining < persons:
-        return None
-    end = start + timedelta(seconds=inputs.rules.duration)
-    booking = build(cal, start, end)
-    local_start, local_end = start.astimezone(inputs.tz), end.astimezone(inputs.tz)
-    booking.booking_date = local_start.date()
-    booking.start_time, booking.end_time = local_start.time(), local_end.time()
-    db.add(booking)
-    db.flush()
-    return booking, True
-
-
-def _next_free(db: Session, ctx: TenantContext, service: Service, store: Store, start: datetime, persons: int,
-               now: datetime) -> list[str]:
-    day = start.astimezone(store_zone(store)).date()
-    slots = free_slots(db, ctx, service.id, day, day + timedelta(days=6), persons, now=now)
-    return [s.start.isoformat() for s in slots if s.start != start][:NEXT_FREE_COUNT]
 
 
 def _check_cutoff(db: Session, ctx: TenantContext, booking: Booking) -> None:
