@@ -28,7 +28,7 @@ def make_engine(url: str | None = None, *, app_role: str | None = "", pool_size:
         app_role = settings.db_app_role or None
     if url.startswith("sqlite"):
         return _sqlite_engine(url)
-    engine = create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size)
+    engine = create_engine(url, pool_pre_ping=True, pool_use_lifo=True, pool_size=pool_size, max_overflow=pool_size)
     if app_role:
         @event.listens_for(engine, "connect")
         def _set_role(dbapi_connection, _record):  # pragma: no cover - trivial
