@@ -88,3 +88,22 @@ def test_store_patch_rules(api, world):
     assert_error(api.patch(f"{V1}/stores/{world.slug_a}", json={"name": "X"}), 401)
     assert_error(api.patch(f"{V1}/stores/{world.slug_a}", json={"name": "X"}, headers=bearer(api, world.client_email)),
                  403)
+
+
+def test_a_store_route_reads_the_store_and_the_session_together_with_the_same_answers(api, world):
+    # Store routes look the slug and the bearer token up in one statement; the answers must be
+    # those of the two lookups: an unknown store first, then a bad token, old slugs followed.
+    manager = bearer(api, world.manager_a_email)
+    clients = f"{V1}/stores/{world.slug_a}/clients"
+    assert api.get(clients, headers=manager).status_code == 200
+    assert_error(api.get(f"{V1}/stores/no-such-store/clients", headers=manager), 404)
+    assert_error(api.get(f"{V1}/stores/no-such-store/clients", headers={"Authorization": "Bearer nope"}), 404)
+    assert_error(api.get(clients, headers={"Authorization": "Bearer nope"}), 401)
+    assert api.patch(f"{V1}/stores/{world.slug_a}", json={"slug": "alpha-moved"}, headers=manager).status_code == 200
+    assert api.get(clients, headers=manager).status_code == 200          # the old slug, signed in
+    assert api.get(f"{V1}/stores/alpha-moved/clients", headers=manager).status_code == 200
+    assert api.post(f"{V1}/auth/logout", headers=manager).status_code == 204
+    assert_error(api.get(f"{V1}/stores/alpha-moved/clients", headers=manager), 401)   # a revoked session
+    admin = bearer(api, world.admin_email)
+    assert api.patch(f"{V1}/stores/alpha-moved", json={"is_active": False}, headers=admin).status_code == 200
+    assert_error(api.get(f"{V1}/stores/alpha-moved/clients", headers=admin), 404)     # an inactive store

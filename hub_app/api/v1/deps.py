@@ -19,7 +19,7 @@ from hub_app.domain.accounts.models import AppUser
 from hub_app.domain.accounts.service import user_for_token
 from hub_app.domain.errors import NotAuthenticated, NotFound
 from hub_app.domain.stores.models import Store
-from hub_app.domain.stores.service import get_store_by_slug
+from hub_app.domain.stores.service import get_store_by_slug, store_and_signed_in_user
 from hub_app.domain.tenancy import TenantContext
 from hub_app.i18n import normalize_locale, t
 
@@ -133,8 +133,14 @@ async def store_address(
 
 def _resolve(db: Session, address: StoreAddress) -> StoreScope:
     locale = address.locale
-    store = _store(db, address.slug, locale)
-    user = _user(db, address.credentials, locale)
+    if address.credentials is None:
+        store, user = _store(db, address.slug, locale), None
+    else:  # the store and the session in one round trip; an unknown store still answers first
+        if not is_slug_shaped(address.slug):
+            raise NotFound(t("store.not_found", locale))
+        store, user = store_and_signed_in_user(db, address.slug, address.credentials.credentials, locale)
+        if user is None:
+            raise NotAuthenticated(t("api.token_invalid", locale))
     caller = _caller(address.request, user, address.credentials)
     return StoreScope(store=store, caller=caller, ctx=caller.context(store.id))
 

@@ -200,7 +200,17 @@ def user_for_token(db: Session, token: str | None) -> AppUser | None:
     if row is None:
         return None
     session, user = row
-    if session.revoked_at is not None or session.expires_at <= utcnow() or not user.is_active:
+    return signed_in_user(session.revoked_at, session.expires_at, user)
+
+
+def session_token_hash(token: str) -> str:
+    """What the sessions table keeps of a token (for lookups joined to other reads)."""
+    return _token_hash(token)
+
+
+def signed_in_user(revoked_at, expires_at, user: AppUser | None) -> AppUser | None:
+    """The session's user while the session is neither revoked nor expired and the user active."""
+    if user is None or expires_at is None or revoked_at is not None or expires_at <= utcnow() or not user.is_active:
         return None
     return user
 
