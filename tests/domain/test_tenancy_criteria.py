@@ -87,15 +87,23 @@ def test_no_model_has_relationships():
     assert not [m.class_.__name__ for m in SQLModel._sa_registry.mappers if m.relationships]
 
 
-def test_a_table_read_only_inside_a_subquery_is_still_scoped(db, session_for):
-    store_a, manager_a = make_store(db, "alpha-sub")
-    store_b, _ = make_store(db, "beta-sub")
+def _two_stores_with_rows(db, name: str):
+    """Two stores (with their managers), each with a row in every tenant table."""
     client = make_client(db)
-    one_of_each_tenant_row(db, store_a, client)
-    one_of_each_tenant_row(db, store_b, client)
+    stores = [make_store(db, f"{prefix}-{name}") for prefix in ("alpha", "beta")]
+    for store, _ in stores:
+        one_of_each_tenant_row(db, store, client)
     db.flush()
-    ctx = TenantContext(store_id=store_a.id, user_id=manager_a.id, role=manager_a.role, home_store_id=store_a.id)
-    session = session_for(ctx)
+    return stores
+
+
+def _manager_context(store, manager) -> TenantContext:
+    return TenantContext(store_id=store.id, user_id=manager.id, role=manager.role, home_store_id=store.id)
+
+
+def test_a_table_read_only_inside_a_subquery_is_still_scoped(db, session_for):
+    (store_a, manager_a), _ = _two_stores_with_rows(db, "sub")
+    session = session_for(_manager_context(store_a, manager_a))
     in_subquery = session.scalar(select(func.count()).select_from(select(Calendar.id).subquery()))
     assert in_subquery == session.scalar(select(func.count()).select_from(Calendar)) >= 1
     assert set(session.scalars(select(Calendar.store_id).where(Calendar.id.in_(select(Calendar.id))))) == {store_a.id}
@@ -128,17 +136,11 @@ def test_scoped_copies_go_with_their_statement():
 def test_one_prebuilt_statement_run_for_two_stores_reads_each_stores_rows(db, session_for):
     # The scoped copies remember their compiled form and parameters: the second store must not
     # get the first one's.
-    store_a, manager_a = make_store(db, "alpha-memo")
-    store_b, manager_b = make_store(db, "beta-memo")
-    client = make_client(db)
-    one_of_each_tenant_row(db, store_a, client)
-    one_of_each_tenant_row(db, store_b, client)
-    db.flush()
+    stores = _two_stores_with_rows(db, "memo")
     statement = _templates_of_kind()
     for _ in range(2):
-        for store, manager in ((store_a, manager_a), (store_b, manager_b)):
-            ctx = TenantContext(store_id=store.id, user_id=manager.id, role=manager.role, home_store_id=store.id)
-            session = session_for(ctx)
+        for store, manager in stores:
+            session = session_for(_manager_context(store, manager))
             kinds = set(session.scalars(select(NotificationTemplate.kind)))
             rows = [row for kind in kinds for row in session.scalars(statement, {"kind": kind})]
             assert rows and {row.store_id for row in rows} == {store.id}
