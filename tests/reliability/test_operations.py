@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import dramatiq
 import pytest
+import redis
 from dramatiq.brokers.redis import RedisBroker
 from fastapi.testclient import TestClient
 
@@ -114,6 +115,12 @@ def test_metrics_report_webhook_lag_failed_notifications_and_queue_depth(committ
         broker.flush_all()
         broker.close()
         reset_settings_cache()
+        # flush_all leaves the heartbeats and the keys the app's own broker made: drop the namespace.
+        leftover = redis.Redis.from_url(redis_server)
+        keys = list(leftover.scan_iter(f"{namespace}*"))
+        if keys:
+            leftover.delete(*keys)
+        leftover.close()
     assert 595 <= sample(text, "hub_webhook_lag_seconds", provider="stripe") < 700
     assert sample(text, "hub_webhook_unprocessed", provider="stripe") == 2
     assert sample(text, "hub_webhook_lag_seconds", provider="calendly") == 0
