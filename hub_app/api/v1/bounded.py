@@ -1,4 +1,4 @@
-"""Blocking work run on a thread pool of its own size, per server process.
+"""Blocking booking work on worker threads, under a limiter of its own per server process.
 
 FastAPI runs every plain `def` route on one shared pool of 40 threads. For bookings that many
 at once only wait for each other: on the same calendar's row lock, and on the interpreter lock,

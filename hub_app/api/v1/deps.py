@@ -60,10 +60,7 @@ def request_locale(request: Request) -> str:
     return normalize_locale(request.headers.get("accept-language", "").split(",")[0].strip())
 
 
-def _user(db: Session, credentials: HTTPAuthorizationCredentials | None, locale: str) -> AppUser | None:
-    if credentials is None:
-        return None
-    user = user_for_token(db, credentials.credentials)
+def _token_accepted(user: AppUser | None, locale: str) -> AppUser:
     if user is None:
         # A token that was sent but is wrong is an error even on public routes: the client
         # should learn that its session ended rather than silently act anonymously.
@@ -71,13 +68,23 @@ def _user(db: Session, credentials: HTTPAuthorizationCredentials | None, locale:
     return user
 
 
+def _user(db: Session, credentials: HTTPAuthorizationCredentials | None, locale: str) -> AppUser | None:
+    if credentials is None:
+        return None
+    return _token_accepted(user_for_token(db, credentials.credentials), locale)
+
+
 def is_slug_shaped(slug: str) -> bool:
     return bool(_SLUG_SHAPE.match(slug))
 
 
-def _store(db: Session, slug: str, locale: str) -> Store:
+def _check_slug_shape(slug: str, locale: str) -> None:
     if not is_slug_shaped(slug):
         raise NotFound(t("store.not_found", locale))
+
+
+def _store(db: Session, slug: str, locale: str) -> Store:
+    _check_slug_shape(slug, locale)
     return get_store_by_slug(db, slug, locale)
 
 
@@ -136,11 +143,9 @@ def _resolve(db: Session, address: StoreAddress) -> StoreScope:
     if address.credentials is None:
         store, user = _store(db, address.slug, locale), None
     else:  # the store and the session in one round trip; an unknown store still answers first
-        if not is_slug_shaped(address.slug):
-            raise NotFound(t("store.not_found", locale))
+        _check_slug_shape(address.slug, locale)
         store, user = store_and_signed_in_user(db, address.slug, address.credentials.credentials, locale)
-        if user is None:
-            raise NotAuthenticated(t("api.token_invalid", locale))
+        user = _token_accepted(user, locale)
     caller = _caller(address.request, user, address.credentials)
     return StoreScope(store=store, caller=caller, ctx=caller.context(store.id))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 from argon2 import PasswordHasher
@@ -208,7 +208,7 @@ def session_token_hash(token: str) -> str:
     return _token_hash(token)
 
 
-def signed_in_user(revoked_at, expires_at, user: AppUser | None) -> AppUser | None:
+def signed_in_user(revoked_at: datetime | None, expires_at: datetime | None, user: AppUser | None) -> AppUser | None:
     """The session's user while the session is neither revoked nor expired and the user active."""
     if user is None or expires_at is None or revoked_at is not None or expires_at <= utcnow() or not user.is_active:
         return None

@@ -260,8 +260,6 @@ def load_inputs(db: Session, ctx: TenantContext, service: Service, store: Store,
         params["calendar_ids"] = sorted(wanted)
     rows = db.execute(_calendars_statement(listed_only=wanted is not None), params)
     for kind, cal, weekday, on_date, open_at, close_at, max_before, max_after in rows:
-        if wanted is not None and cal not in wanted:
-            continue
         if kind == 0:
             cal_ids.add(cal)
             margin = max(margin, (max_before or 0) * 60, (max_after or 0) * 60)

@@ -43,7 +43,7 @@ logger = logging.getLogger(__name__)
 
 CHANNELS = (Channel.EMAIL, Channel.SMS)
 BOOKING_EVENTS = frozenset({"confirmed", "cancelled", "rescheduled", "pending", "paid"})
-_PENDING_IDS = "notification_ids_to_enqueue"
+_PENDING_IDS = "notifications_to_enqueue"
 
 # --- enqueue after commit --------------------------------------------------------------------
 
@@ -56,8 +56,8 @@ def register_enqueuer(enqueue: Callable[[list[int]], None] | None) -> None:
     _enqueuer = enqueue
 
 
-def _remember(db: Session, notification: int | Notification) -> None:
-    # A row not flushed yet is remembered as the object: the commit's flush gives it its id.
+def _remember(db: Session, notification: Notification) -> None:
+    # The row, not its id: a row not flushed yet gets its id from the commit's flush.
     db.info.setdefault(_PENDING_IDS, []).append(notification)
 
 
@@ -69,8 +69,7 @@ def _enqueue_committed(session: Session) -> None:
     pending = session.info.pop(_PENDING_IDS, None)
     if not pending or _enqueuer is None:
         return
-    ids = [item if isinstance(item, int) else item.id for item in pending]
-    ids = [i for i in ids if i is not None]
+    ids = [row.id for row in pending if row.id is not None]
     if not ids:
         return
     try:
@@ -140,7 +139,7 @@ def _insert(db: Session, rows: list[Notification]) -> None:
 
 def _remember_all(db: Session, rows: list[Notification]) -> list[Notification]:
     for row in rows:
-        _remember(db, row.id)
+        _remember(db, row)
     return rows
 
 
@@ -155,7 +154,7 @@ def add_once(db: Session, notification: Notification) -> Notification | None:
             _insert(db, [notification])
     except IntegrityError:  # a concurrent transaction inserted the same key first
         return None
-    _remember(db, notification.id)
+    _remember(db, notification)
     return notification
 
 
@@ -186,9 +185,7 @@ def add_all_new(db: Session, notifications: list[Notification]) -> list[Notifica
     them with what else it writes (the booking path: with its audit entry, in one flush), in the
     context it made the booking in."""
     db.add_all([_fit(row) for row in notifications])
-    for row in notifications:
-        _remember(db, row)
-    return notifications
+    return _remember_all(db, notifications)
 
 
 def recipient_address(user: AppUser, channel: Channel) -> str | None:

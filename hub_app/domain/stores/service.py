@@ -61,9 +61,13 @@ def _store_at_slug():
     return select(Store).where(Store.slug == bindparam("slug"))  # built once: every store page and booking asks
 
 
+def _clean_slug(slug: str | None) -> str:
+    return (slug or "").strip().lower()
+
+
 def get_store_by_slug(db: Session, slug: str, locale: str | None = None) -> Store:
     """The active store at /<slug>, following an old slug to the store's current one."""
-    slug = (slug or "").strip().lower()
+    slug = _clean_slug(slug)
     store = db.scalar(_store_at_slug(), {"slug": slug})
     if store is None:
         redirect = db.scalar(select(StoreSlugRedirect).where(StoreSlugRedirect.old_slug == slug))
@@ -87,8 +91,8 @@ def store_and_signed_in_user(db: Session, slug: str, token: str,
                              locale: str | None = None) -> tuple[Store, AppUser | None]:
     """`get_store_by_slug` and `user_for_token` in one round trip (both when the slug is the
     store's current one; an old slug takes the two reads)."""
-    clean = (slug or "").strip().lower()
-    row = db.execute(_store_and_session_at(), {"slug": clean, "token_hash": session_token_hash(token)}).first()
+    row = db.execute(_store_and_session_at(),
+                     {"slug": _clean_slug(slug), "token_hash": session_token_hash(token)}).first()
     if row is None:
         return get_store_by_slug(db, slug, locale), user_for_token(db, token)
     store, revoked_at, expires_at, user = row
