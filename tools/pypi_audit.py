@@ -24,7 +24,9 @@ INDEX = "https://pypi.org/pypi/{name}/json"
 def pins(requirements: Path) -> list[tuple[str, str]]:
     found = []
     for line in requirements.read_text().splitlines():
+        # Hashed files continue a pin with " \" and "--hash=" lines: the pin is the first word.
         line = line.split("#", 1)[0].split(";", 1)[0].strip()
+        line = line.split()[0] if line else ""
         if "==" in line:
             name, version = (part.strip() for part in line.split("==", 1))
             found.append((name.split("[", 1)[0], version))
