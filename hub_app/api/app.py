@@ -24,6 +24,7 @@ from starlette.types import ASGIApp
 
 from hub_app.api.routers import V1_ROUTER_MODULES
 from hub_app.api.v1.errors import install_error_handlers
+from hub_app.api.v1.schemas import RANGE_RULE
 from hub_app.security.install import install_protections
 from hub_app.settings import get_settings
 
@@ -160,6 +161,7 @@ def create_v1_app() -> FastAPI:
     v1_app = FastAPI(
         title=API_TITLE,
         version=API_VERSION,
+        description=RANGE_RULE,
         openapi_url="/openapi.json",
         docs_url="/docs",
         redoc_url=None,

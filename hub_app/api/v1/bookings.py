@@ -14,7 +14,7 @@ from hub_app.api.v1.bounded import run_booking_work
 from hub_app.api.v1.errors import error_responses
 from hub_app.api.v1.schemas import (
     PathId,
-    MAX_INT, BookingIn, BookingOut, BookingPage, CancelIn, ClientIn, Instant, RescheduleIn, Text,
+    MAX_INT, BookingIn, BookingOut, BookingPage, CancelIn, ClientIn, DayOrInstant, RescheduleIn, Text,
 )
 from hub_app.api.v1.serializers import booking_out
 from hub_app.domain.accounts.service import ClientDetails
@@ -23,6 +23,7 @@ from hub_app.domain.bookings import service as bookings
 from hub_app.domain.bookings.access import acting_in_store
 from hub_app.domain.bookings.ics import booking_ics
 from hub_app.domain.bookings.models import BookingSource, BookingStatus
+from hub_app.domain.dashboard.access import range_instants
 from hub_app.domain.errors import DomainError, ValidationFailed
 from hub_app.domain.scheduling.service import get_service
 from hub_app.domain.stores.service import get_store
@@ -90,8 +91,10 @@ def _create_booking(body: BookingIn, response: Response, idempotency_key: str | 
 @router.get("/stores/{slug}/bookings", response_model=BookingPage, responses=error_responses(401, 403, 404, 422))
 def list_store_bookings(
     scope: StoreScope = Depends(signed_in_store_scope),
-    start: Annotated[Instant | None, Query(description="Bookings starting at or after (ISO 8601 with offset).")] = None,
-    end: Annotated[Instant | None, Query(description="Bookings starting before (ISO 8601 with offset).")] = None,
+    start: Annotated[DayOrInstant | None, Query(description="Bookings starting on or after this day, or at or after "
+                                                       "this instant (see Ranges).")] = None,
+    end: Annotated[DayOrInstant | None, Query(description="Bookings starting on or before this day, or before this "
+                                                     "instant (see Ranges).")] = None,
     status: BookingStatus | None = None,
     service_id: Annotated[int | None, Query(ge=1, le=MAX_INT)] = None,
     search: Annotated[Text(100) | None, Query(description="Client name, email or phone.")] = None,
@@ -99,9 +102,10 @@ def list_store_bookings(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> BookingPage:
     """Managers and admins: the store's bookings, filtered and paged."""
+    start_at, end_at = range_instants(scope.store.timezone, start, end)
     with hub_db.unit_of_work(scope.ctx) as db:
         rows, total = bookings.list_bookings(
-            db, scope.ctx, start=start, end=end, status=status, service_id=service_id,
+            db, scope.ctx, start=start_at, end=end_at, status=status, service_id=service_id,
             search=search or None, limit=limit, offset=offset,
         )
         return BookingPage(items=[booking_out(b, scope.store) for b in rows], total=total, limit=limit, offset=offset)

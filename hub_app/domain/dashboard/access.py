@@ -84,6 +84,18 @@ def local_day_bounds(tz: str | ZoneInfo, first: date, last: date) -> tuple[datet
     return local_instant(tz, first, time(0)), local_instant(tz, last + timedelta(days=1), time(0))
 
 
+def range_instants(tz: str | ZoneInfo, start: date | datetime | None,
+                   end: date | datetime | None) -> tuple[datetime | None, datetime | None]:
+    """A requested range as UTC instants [start, end): a plain date is that whole local day, so an
+    end date includes its day; an instant (aware) is kept as it is."""
+    def bound(value: date | datetime | None, day_after: bool) -> datetime | None:
+        if value is None or isinstance(value, datetime):
+            return value
+        return local_instant(tz, value + timedelta(days=1) if day_after else value, time(0))
+
+    return bound(start, False), bound(end, True)
+
+
 def local_today(tz: str, now: datetime) -> date:
     return now.astimezone(ZoneInfo(tz)).date()
 
