@@ -1,4 +1,5 @@
-"""Writing the audit log: one call per change that matters (bookings, payments, subscriptions)."""
+"""Writing the audit log: one call per change that matters (bookings, payments, subscriptions, store
+and service settings)."""
 
 from __future__ import annotations
 
@@ -45,3 +46,15 @@ def record(db: Session, ctx: TenantContext, *, entity: Any, action: str,
     )
     db.add(entry)
     return entry
+
+
+def record_change(db: Session, ctx: TenantContext, entity: Any, before: dict[str, Any], *,
+                  action: str = "updated", store_id: int | None = None) -> AuditEntry | None:
+    """Audit the fields of `before` (a snapshot taken before the edit) whose values changed:
+    only those, before and after; nothing when a save changed nothing."""
+    after = snapshot(entity, tuple(before))
+    changed = [name for name in before if before[name] != after[name]]
+    if not changed:
+        return None
+    return record(db, ctx, entity=entity, action=action, before={n: before[n] for n in changed},
+                  after={n: after[n] for n in changed}, store_id=store_id)

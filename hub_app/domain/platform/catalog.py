@@ -67,8 +67,7 @@ def admin_save_service(db: Session, ctx: TenantContext, service_id: int | None, 
             service = create_service(db, store_ctx, _service_input(values))
         if extra:
             service = save_row(db, ctx, Service, service.id, extra)
-        record(db, ctx, entity=service, action="created", after=snapshot(service))
-        return service
+        return service  # create_service audited the creation
     service = db.get(Service, service_id)
     if service is None:
         raise NotFound(t("service.not_found", ctx.locale))

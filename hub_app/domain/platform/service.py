@@ -231,10 +231,7 @@ def admin_update_store(db: Session, ctx: TenantContext, store_id: int, changes: 
     store = db.get(Store, store_id)
     if store is None:
         raise NotFound(t("store.not_found", ctx.locale))
-    before = snapshot(store)
-    store = update_store(db, ctx, store_id, changes)
-    record(db, ctx, entity=store, action="updated", before=before, after=snapshot(store), store_id=store.id)
-    return store
+    return update_store(db, ctx, store_id, changes)  # audits the change
 
 
 def set_store_payments(db: Session, ctx: TenantContext, store_id: int, enabled: bool) -> Store:

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from hub_app.domain.audit.service import record, record_change, snapshot
 from hub_app.domain.billing.models import SubscriptionPlan
 from hub_app.domain.errors import NotFound, PlanLimitReached, ValidationFailed
 from hub_app.domain.permissions import Feature, require
@@ -262,6 +263,7 @@ def create_service(db: Session, ctx: TenantContext, data: ServiceInput) -> Servi
     db.flush()
     for cal in calendars:
         db.add(CalendarService(calendar_id=cal.id, service_id=service.id, store_id=store.id))
+    record(db, ctx, entity=service, action="created", after=snapshot(service))
     db.flush()
     return service
 
@@ -370,6 +372,7 @@ def update_service(db: Session, ctx: TenantContext, service_id: int, data: Servi
     store = _store(db, ctx)
     service = get_service(db, ctx, service_id)
     values = validate_service(data, store, ctx.locale)
+    before = snapshot(service, tuple(values))
     for name, value in values.items():
         setattr(service, name, value)
     if data.calendar_ids:
@@ -377,6 +380,7 @@ def update_service(db: Session, ctx: TenantContext, service_id: int, data: Servi
         db.execute(delete(CalendarService).where(CalendarService.service_id == service.id))
         for cal in calendars:
             db.add(CalendarService(calendar_id=cal.id, service_id=service.id, store_id=store.id))
+    record_change(db, ctx, service, before)
     db.flush()
     return service
 
@@ -387,6 +391,8 @@ def archive_service(db: Session, ctx: TenantContext, service_id: int, archived: 
     service = get_service(db, ctx, service_id)
     if not archived and service.is_archived:
         check_plan_limit(db, ctx, "services")
+    before = snapshot(service, ("is_archived",))
     service.is_archived = archived
+    record_change(db, ctx, service, before, action="archived" if archived else "restored")
     db.flush()
     return service

@@ -12,6 +12,7 @@ from hub_app.domain.accounts.models import AppUser, AuthSession, UserRole
 from hub_app.domain.accounts.service import (
     create_user, session_token_hash, signed_in_user, user_for_token,
 )
+from hub_app.domain.audit.service import record_change, snapshot
 from hub_app.domain.errors import NotFound, ValidationFailed
 from hub_app.domain.permissions import Feature, require
 from hub_app.domain.stores.models import Store, StoreSlugRedirect
@@ -191,7 +192,10 @@ def update_store(db: Session, ctx: TenantContext, store_id: int, changes: dict) 
         if existing is not None:
             db.delete(existing)
         db.add(StoreSlugRedirect(old_slug=store.slug, store_id=store.id))
+    before = snapshot(store, tuple(values))
     for name, value in values.items():
         setattr(store, name, value)
+    # Every edit is audited here, whoever makes it (manager dashboard, API, admin).
+    record_change(db, ctx, store, before, store_id=store.id)
     db.flush()
     return store
