@@ -57,12 +57,12 @@ class CalendarAdmin(HubModelView, model=Calendar):
     name_plural = label("view.calendars", "Calendars")
     icon = "fa-solid fa-calendar"
     category = MENU_SCHEDULING
-    column_list = ["id", "store_id", "name", "is_active", "calendly_event_type_id", "created_at"]
+    column_list = ["id", "store_id", "name", "is_active", "created_at"]
     column_searchable_list = ["name"]
     column_sortable_list = ["id", "store_id", "name"]
     column_filters = [BooleanFilter(Calendar.is_active)]
-    column_labels = column_labels(*_COMMON, "color", "calendly_event_type_id")
-    form_columns = ["store_id", "name", "color", "is_active", "calendly_event_type_id", "calendly_organization_url"]
+    column_labels = column_labels(*_COMMON, "color")
+    form_columns = ["store_id", "name", "color", "is_active"]
     fk_selects = ("store_id",)
 
     async def insert_model(self, request: Request, data: dict) -> Any:
@@ -125,12 +125,11 @@ class CalendarSlotAdmin(HubModelView, model=CalendarSlot):
     name_plural = label("view.slots", "Slots")
     icon = "fa-solid fa-table-cells"
     category = MENU_SCHEDULING
-    column_list = ["id", "store_id", "calendar_id", "start_time", "end_time", "is_booked", "capacity_available"]
+    column_list = ["id", "store_id", "calendar_id", "start_time", "end_time", "capacity_available"]
     column_sortable_list = ["id", "start_time"]
     column_default_sort = ("start_time", True)
-    column_filters = [BooleanFilter(CalendarSlot.is_booked)]
-    column_labels = column_labels(*_COMMON, "is_booked", "capacity_available")
-    form_columns = ["store_id", "calendar_id", "start_time", "end_time", "is_booked", "capacity_available"]
+    column_labels = column_labels(*_COMMON, "capacity_available")
+    form_columns = ["store_id", "calendar_id", "start_time", "end_time", "capacity_available"]
     fk_selects = ("store_id", "calendar_id")
 
 

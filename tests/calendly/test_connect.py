@@ -17,6 +17,7 @@ from hub_app.domain.notifications.models import Notification, NotificationKind
 from hub_app.domain.scheduling.service import create_calendar
 from hub_app.domain.secrets import decrypt_secret
 from hub_app.domain.tenancy import TenantContext
+from hub_app.domain.types import utcnow
 from tests.calendly.conftest import TOKEN, api_app
 
 
@@ -167,3 +168,25 @@ def test_the_rest_api_connects_maps_and_disconnects(fake, shop):
         assert not fake.subscriptions
     with TestClient(api_app()) as anonymous:
         assert anonymous.get(base).status_code == 401
+
+
+def test_the_calendars_page_marks_a_calendar_linked_once_an_event_type_books_into_it(fake, shop):
+    from hub_app.domain.dashboard.setup import calendar_setup, calendars
+
+    event_type = fake.add_event_type("Haircut")
+    ctx = shop.ctx()
+
+    def linked() -> tuple[bool, bool]:
+        with hub_db.unit_of_work(ctx) as db:
+            [summary] = [c for c in calendars(db, ctx) if c.id == shop.calendar_id]
+            setup = calendar_setup(db, ctx, shop.calendar_id, utcnow().date())
+            return summary.calendly_linked, setup.calendar.calendly_linked
+
+    assert linked() == (False, False)
+    with hub_db.unit_of_work(ctx) as db:
+        calendly.connect(db, ctx, TOKEN)
+        calendly.map_event_type(db, ctx, event_type, shop.calendar_id, shop.service_id, "Haircut")
+    assert linked() == (True, True)
+    with hub_db.unit_of_work(ctx) as db:
+        calendly.unmap_event_type(db, ctx, event_type)
+    assert linked() == (False, False)

@@ -222,8 +222,7 @@ def _busy_statement(repeat: bool = False):
         select(sa.literal_column("0"), CalendarSlot.calendar_id, _typed_null(sa.Integer), CalendarSlot.start_time,
                CalendarSlot.end_time, CalendarSlot.capacity_available, _typed_null(sa.Integer),
                _typed_null(sa.Integer))
-        .where(CalendarSlot.calendar_id.in_(ids), CalendarSlot.is_booked.is_(False),
-               CalendarSlot.start_time < q_end, CalendarSlot.end_time > q_start),
+        .where(CalendarSlot.calendar_id.in_(ids), CalendarSlot.start_time < q_end, CalendarSlot.end_time > q_start),
         select(sa.literal_column("1"), BlockedPeriod.calendar_id, _typed_null(sa.Integer), BlockedPeriod.start_at,
                BlockedPeriod.end_at, _typed_null(sa.Integer), _typed_null(sa.Integer),
                _typed_null(sa.Integer))

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from hub_app.domain.bookings.models import Booking
 from hub_app.domain.dashboard.access import dashboard_store, local_day_bounds
 from hub_app.domain.errors import Conflict, ValidationFailed
+from hub_app.domain.integrations.models import CalendlyEventTypeLink
 from hub_app.domain.permissions import Feature, require
 from hub_app.domain.scheduling.models import (
     BlockedPeriod, Calendar, CalendarService, CalendarSlot, DateOverride, OpeningRule,
@@ -43,9 +44,17 @@ class CalendarSetup:
     slots: list[CalendarSlot]
 
 
-def _summary(cal: Calendar, service_ids: list[int]) -> CalendarSummary:
-    return CalendarSummary(cal.id, cal.name, cal.color or "", cal.is_active, bool(cal.calendly_event_type_id),
+def _summary(cal: Calendar, service_ids: list[int], calendly_linked: bool) -> CalendarSummary:
+    return CalendarSummary(cal.id, cal.name, cal.color or "", cal.is_active, calendly_linked,
                            tuple(sorted(service_ids)))
+
+
+def _calendly_linked(db: Session, calendar_ids: list[int]) -> set[int]:
+    """Calendars that at least one Calendly event type books into (set in the Integrations flow)."""
+    if not calendar_ids:
+        return set()
+    return set(db.scalars(select(CalendlyEventTypeLink.calendar_id).distinct()
+                          .where(CalendlyEventTypeLink.calendar_id.in_(calendar_ids))))
 
 
 def calendars(db: Session, ctx: TenantContext, include_inactive: bool = True) -> list[CalendarSummary]:
@@ -57,7 +66,8 @@ def calendars(db: Session, ctx: TenantContext, include_inactive: bool = True) ->
     links: dict[int, list[int]] = {}
     for cal_id, service_id in db.execute(select(CalendarService.calendar_id, CalendarService.service_id)):
         links.setdefault(cal_id, []).append(service_id)
-    return [_summary(c, links.get(c.id, [])) for c in rows]
+    linked = _calendly_linked(db, [c.id for c in rows])
+    return [_summary(c, links.get(c.id, []), c.id in linked) for c in rows]
 
 
 def calendar_setup(db: Session, ctx: TenantContext, calendar_id: int, from_day: date) -> CalendarSetup:
@@ -76,7 +86,8 @@ def calendar_setup(db: Session, ctx: TenantContext, calendar_id: int, from_day: 
     slots = list(db.scalars(select(CalendarSlot).where(CalendarSlot.calendar_id == cal.id, CalendarSlot.end_time > since)
                             .order_by(CalendarSlot.start_time)))
     service_ids = list(db.scalars(select(CalendarService.service_id).where(CalendarService.calendar_id == cal.id)))
-    return CalendarSetup(_summary(cal, service_ids), weekly, overrides, blocks, slots)
+    return CalendarSetup(_summary(cal, service_ids, cal.id in _calendly_linked(db, [cal.id])), weekly, overrides,
+                         blocks, slots)
 
 
 def _check_color(color: str | None, locale: str | None) -> str | None:

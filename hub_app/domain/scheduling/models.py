@@ -97,15 +97,15 @@ class Service(TenantScoped, Timestamped, table=True):
 
 
 class Calendar(TenantScoped, Timestamped, table=True):
-    """A bookable resource (a chair, a room, a person): internal, or linked to a Calendly event type."""
+    """A bookable resource (a chair, a room, a person). Calendly event types are linked to it through
+    `calendly_event_type_link` (several may land on one calendar); the Calendly organization belongs
+    to the store's connection, not to a calendar."""
 
     __tablename__ = "calendar"
 
     id: int | None = Field(default=None, primary_key=True)
     store_id: int = store_fk()
     name: str = Field(max_length=200, nullable=False)
-    calendly_event_type_id: str | None = Field(default=None, max_length=300)
-    calendly_organization_url: str | None = Field(default=None, max_length=300)
     is_active: bool = Field(default=True, nullable=False)
     color: str | None = Field(default=None, max_length=9)
 
@@ -191,7 +191,6 @@ class CalendarSlot(TenantScoped, Timestamped, table=True):
     calendar_id: int = Field(foreign_key="calendar.id", ondelete="CASCADE")
     start_time: datetime = Field(sa_type=UTCDateTime, nullable=False)
     end_time: datetime = Field(sa_type=UTCDateTime, nullable=False)
-    is_booked: bool = Field(default=False, nullable=False)
     capacity_available: int | None = None
 
 
