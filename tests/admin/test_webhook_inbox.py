@@ -11,7 +11,9 @@ from hub_app.domain.integrations import inbox
 from hub_app.domain.integrations.models import InboxStatus, WebhookEvent
 from tests.admin.conftest import fetch, flashed
 from tests.reliability.test_inbox_attempts import fail, queued, record  # noqa: F401 (fixture)
+from workers.inbox_sweep import sweep_inbox
 from workers.notification_actors import notification_tick, process_easysms_report
+from workers.stripe_actors import process_stripe_event
 
 
 def listed(html: str, pk: int) -> list[str]:
@@ -37,11 +39,23 @@ def test_a_given_up_report_is_listed_as_failed_and_a_replay_tries_it_once_more(a
 
     replayed = admin_client.get(f"/admin/webhook-event/action/replay?pks={report}")
     assert "1 events reset for processing." in flashed(replayed.text)
-    notification_tick()
-    assert queued(process_easysms_report) == [report]
+    assert "The event was queued for processing." in replayed.text
+    assert queued(process_easysms_report) == [report]  # at once, not at the next tick
     with pytest.raises(ValueError):
         process_easysms_report(report)
     event = fetch(WebhookEvent, report)
     assert (event.status, event.attempts) == (InboxStatus.FAILED, cap + 1)
     notification_tick()
     assert queued(process_easysms_report) == []
+
+
+def test_a_replayed_stripe_event_is_queued_at_once(admin_client, queued):
+    cap = inbox.max_attempts("stripe")
+    event_id = record("stripe")
+    fail("stripe", event_id, cap)
+    sweep_inbox()
+    assert queued(process_stripe_event) == []  # given up: the sweep leaves it alone
+
+    replayed = admin_client.get(f"/admin/webhook-event/action/replay?pks={event_id}")
+    assert "The event was queued for processing." in replayed.text
+    assert queued(process_stripe_event) == [event_id]
