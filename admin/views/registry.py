@@ -1,6 +1,7 @@
 """Every admin view in menu order."""
 
 from admin.views.accounts import UserAdmin
+from admin.views.analytics import AnalyticsView
 from admin.views.billing import PaymentAdmin, ServiceSubscriptionAdmin, SubscriptionAdmin, SubscriptionPlanAdmin
 from admin.views.bookings import BookingAdmin
 from admin.views.integrations import (
@@ -15,7 +16,7 @@ from admin.views.scheduling import (
 from admin.views.stores import StoreAdmin, StorePhotoAdmin
 
 ALL_VIEWS = [
-    StoreAdmin, OnboardingView, StorePhotoAdmin,
+    StoreAdmin, OnboardingView, AnalyticsView, StorePhotoAdmin,
     UserAdmin,
     ServiceAdmin, CalendarAdmin, CalendarServiceAdmin, OpeningRuleAdmin, DateOverrideAdmin, BlockedPeriodAdmin,
     CalendarSlotAdmin, ExternalBusyTimeAdmin,
