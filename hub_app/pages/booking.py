@@ -222,6 +222,10 @@ def details_form() -> rx.Component:
         ),
         on_submit=BookingState.submit_details,
         reset_on_submit=False,
+        # The browser's own check of type="email" would stop "x" with a bubble of its own, in its
+        # language, before our rules (the API's: email-validator, phone numbers, age) could name
+        # the field: the server decides, and says so next to the field.
+        no_validate=True,
         width="100%",
         id="details-form",
     )

@@ -122,6 +122,31 @@ def test_register_inside_booking_then_reschedule_and_cancel(live_app, page, engi
     expect(page.locator("#past .booking-card")).to_have_count(2)
 
 
+def test_an_invalid_email_or_age_is_named_next_to_its_field_and_nothing_typed_is_lost(live_app, page, engine):
+    salon = make_salon(engine)
+    day = store_today() + timedelta(days=4)
+    open_wizard(page, live_app, salon.slug, "Haircut")
+    pick_day(page, day)
+    page.locator("#time-grid button").first.click()
+    expect(page.get_by_role("heading", name="Your details")).to_be_visible()
+
+    fill_details(page, **{**CLIENT, "email": "x", "age": "-3"}, phone="+306971234567")
+    page.get_by_role("button", name="Book now").click()
+    expect(page.locator("#details-email-error")).not_to_be_empty()
+    expect(page.locator("#reg-age-error")).not_to_be_empty()
+    expect(page.get_by_label("Email", exact=True)).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#form-error")).to_contain_text("Please correct the marked fields")
+    for label, value in (("First name", "Eleni"), ("Last name", "Georgiou"), ("Email", "x"), ("Age", "-3"),
+                         ("Phone", "+306971234567"), ("Address", CLIENT["address"])):
+        expect(page.get_by_label(label, exact=True)).to_have_value(value)
+
+    page.get_by_label("Email", exact=True).fill("eleni.valid@example.com")
+    page.get_by_label("Age", exact=True).fill("34")
+    page.get_by_label("Choose a password (at least 8 characters)", exact=True).fill(CLIENT["password"])
+    page.get_by_role("button", name="Book now").click()
+    expect(page.locator("#confirmation-title")).to_have_text("Your appointment is booked")
+
+
 def test_just_taken_time_offers_the_next_free_times(live_app, page, engine):
     salon = make_salon(engine)
     day = store_today() + timedelta(days=2)
