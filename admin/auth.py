@@ -18,21 +18,26 @@ from admin.security import ADMIN_SESSION_COOKIE, SchemeAwareSessionMiddleware
 from hub_app.db import open_session, unit_of_work
 from hub_app.domain.accounts.models import AppUser, UserRole
 from hub_app.domain.accounts.service import authenticate, logout, user_for_token
+from hub_app.domain.accounts.signin_throttle import make_device_token
 from hub_app.domain.errors import NotAuthenticated, PermissionDenied, RateLimited
 from hub_app.domain.tenancy import TenantContext
 from hub_app.i18n import t
 from hub_app.settings import get_settings
 
 SESSION_TOKEN_KEY = "token"
+ADMIN_DEVICE_COOKIE = "hub_admin_device"
+DEVICE_COOKIE_MAX_AGE = 365 * 24 * 3600
 
 
-def sign_in_admin(email: str, password: str, ip: str | None, locale: str) -> str:
-    """Check credentials through the domain; returns a session token of an admin."""
+def sign_in_admin(email: str, password: str, ip: str | None, locale: str,
+                  device_token: str | None = None) -> tuple[str, str]:
+    """Check credentials through the domain; returns a session token of an admin and the
+    device token this browser keeps for its next sign-ins."""
     db = open_session(TenantContext.system())
     try:
         try:
-            user, token = authenticate(db, email, password, ip=ip, locale=locale)
-        except NotAuthenticated:
+            user, token = authenticate(db, email, password, ip=ip, locale=locale, device_token=device_token)
+        except (NotAuthenticated, RateLimited):
             db.commit()  # keep the failed attempt: it is what throttles the next ones
             raise
         if user.role != UserRole.ADMIN:
@@ -40,7 +45,7 @@ def sign_in_admin(email: str, password: str, ip: str | None, locale: str) -> str
             db.commit()
             raise PermissionDenied(text("only_admins"))
         db.commit()
-        return token
+        return token, make_device_token(user)
     except BaseException:
         db.rollback()
         raise
@@ -65,7 +70,7 @@ class AdminAuth(AuthenticationBackend):
         # Not calling super().__init__: it installs a session middleware without per-request Secure.
         self.middlewares = [Middleware(
             SchemeAwareSessionMiddleware, secret_key=secret_key, session_cookie=ADMIN_SESSION_COOKIE,
-            path="/admin", same_site="lax", max_age=settings.session_ttl_hours * 3600,
+            path="/admin", same_site="lax", max_age=settings.session_max_days * 24 * 3600,
         )]
         self.templates = None  # set by mount_admin: the admin's template engine renders the login page
 
@@ -75,8 +80,9 @@ class AdminAuth(AuthenticationBackend):
         password = str(form.get("password") or "")
         ip = request.client.host if request.client else None
         locale = current_locale()
+        device = request.cookies.get(ADMIN_DEVICE_COOKIE)
         try:
-            token = await anyio.to_thread.run_sync(sign_in_admin, email, password, ip, locale)
+            token, device = await anyio.to_thread.run_sync(sign_in_admin, email, password, ip, locale, device)
         except RateLimited as exc:
             response = await self._login_page(request, exc.message, 429)
             response.headers["Retry-After"] = str(exc.retry_after)
@@ -87,7 +93,11 @@ class AdminAuth(AuthenticationBackend):
             return await self._login_page(request, exc.message, 403)
         request.session.clear()
         request.session[SESSION_TOKEN_KEY] = token
-        return True
+        response = RedirectResponse(request.url_for("admin:index"), status_code=302)
+        # Outlives the session (logout keeps it): this browser stays a known device of the admin.
+        response.set_cookie(ADMIN_DEVICE_COOKIE, device, max_age=DEVICE_COOKIE_MAX_AGE, path="/admin",
+                            httponly=True, samesite="lax", secure=request.url.scheme == "https")
+        return response
 
     async def logout(self, request: Request) -> Response | bool:
         token = request.session.get(SESSION_TOKEN_KEY)

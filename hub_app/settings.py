@@ -44,8 +44,12 @@ class Settings(BaseSettings):
     # the interpreter, which costs CPU: see README, Performance.
     booking_concurrency: int = Field(default=2, ge=1, le=64)
 
-    session_ttl_hours: int = 24 * 14
-    login_max_failures: int = 5
+    # A session ends after this long unused; each use extends it (sliding), but never past
+    # `session_max_days` after the sign-in: a stolen token does not stay good for ever.
+    session_idle_hours: int = Field(default=12, ge=1)
+    session_max_days: int = Field(default=30, ge=1)
+    # Failed sign-ins per account and address before each further attempt waits a growing delay.
+    login_max_failures: int = Field(default=5, ge=1)
     login_failure_window_minutes: int = 15
 
     upload_dir: Path = PROJECT_ROOT / "data" / "uploads"

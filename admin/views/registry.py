@@ -14,10 +14,11 @@ from admin.views.scheduling import (
     ExternalBusyTimeAdmin, OpeningRuleAdmin, ServiceAdmin,
 )
 from admin.views.stores import StoreAdmin, StorePhotoAdmin
+from admin.views.trusted_networks import TrustedNetworkAdmin
 
 ALL_VIEWS = [
     StoreAdmin, OnboardingView, AnalyticsView, StorePhotoAdmin,
-    UserAdmin,
+    UserAdmin, TrustedNetworkAdmin,
     ServiceAdmin, CalendarAdmin, CalendarServiceAdmin, OpeningRuleAdmin, DateOverrideAdmin, BlockedPeriodAdmin,
     CalendarSlotAdmin, ExternalBusyTimeAdmin,
     BookingAdmin, PaymentAdmin,

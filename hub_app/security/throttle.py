@@ -1,4 +1,4 @@
-"""Rate limits on sign-in and booking, per client IP and per account, answered with 429.
+"""Rate limits on sign-in and booking, per client IP and per account: held longer, or answered 429.
 
 Limited requests (settings in hub_app/security/config.py):
 
@@ -6,14 +6,15 @@ Limited requests (settings in hub_app/security/config.py):
 - booking, registration included: POST /api/v1/stores/{slug}/bookings (JSON `client.email`,
   or the bearer token of a signed-in client).
 
-The counting itself (keys, limits, per IP and per account) is hub_app/security/attempts.py,
-shared with the same actions on the pages. The domain's own sign-in throttling (failed attempts
-per email and IP) still applies behind this; this layer also caps successful and distributed
-attempts, and bookings.
+The counting itself (keys, limits, what is slowed down and what is refused) is
+hub_app/security/attempts.py, shared with the same actions on the pages. Holding a request is an
+`asyncio.sleep` before it reaches the route: it costs no thread. The domain's own sign-in
+throttling (failed attempts per account and address) applies behind this.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import Callable
@@ -54,6 +55,18 @@ def _json_field(*path: str) -> Callable[[bytes, Headers], str | None]:
     return extract
 
 
+def _json_number(name: str) -> Callable[[bytes, Headers], int | None]:
+    def extract(body: bytes, headers: Headers) -> int | None:
+        try:
+            value = json.loads(body)
+        except (ValueError, RecursionError):
+            return None
+        number = value.get(name) if isinstance(value, dict) else None
+        return number if isinstance(number, int) and not isinstance(number, bool) else None
+
+    return extract
+
+
 def _form_field(name: str) -> Callable[[bytes, Headers], str | None]:
     def extract(body: bytes, headers: Headers) -> str | None:
         if "application/x-www-form-urlencoded" not in headers.get("content-type", ""):
@@ -68,6 +81,11 @@ def _booking_account(body: bytes, headers: Headers) -> str | None:
     email = _json_field("client", "email")(body, headers)
     if email:
         return email
+    # Staff booking for a client (at the desk, on the phone) is neither the staff member's own
+    # booking nor the client's doing: no per-account count, only the per-address one. The domain
+    # refuses the field to anyone but staff of that store, so it opens no way around the limit.
+    if _json_number("client_user_id")(body, headers) is not None:
+        return None
     authorization = headers.get("authorization", "")
     if authorization.lower().startswith("bearer "):
         return "token:" + authorization[7:].strip()
@@ -103,10 +121,12 @@ class RateLimitMiddleware:
         body, receive = await _read_body(receive)
         client = scope.get("client")
         account = rule.account(body, Headers(scope=scope))
-        retry_after = await count_attempt(self.limiter, rule.name, rule.limits, client[0] if client else None, account)
-        if retry_after:
-            await send_rate_limited(send, scope, retry_after)
+        pace = await count_attempt(self.limiter, rule.name, rule.limits, client[0] if client else None, account)
+        if pace.retry_after:
+            await send_rate_limited(send, scope, pace.retry_after)
             return
+        if pace.delay:
+            await asyncio.sleep(pace.delay)
         await self.app(scope, receive, send)
 
 

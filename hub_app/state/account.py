@@ -7,7 +7,8 @@ from datetime import date, datetime
 import reflex as rx
 
 from hub_app.db import unit_of_work
-from hub_app.domain.accounts.service import change_password, update_profile
+from hub_app.domain.accounts.email_change import edit_profile
+from hub_app.domain.accounts.service import change_password
 from hub_app.domain.bookings.availability import free_slots
 from hub_app.domain.bookings.models import BookingStatus
 from hub_app.domain.billing.refunds import cancel_with_refund
@@ -114,11 +115,17 @@ class AccountState(SessionState):
         ctx = self._context(user)
         try:
             with unit_of_work(ctx) as db:
-                update_profile(db, ctx, changes)
+                edit = edit_profile(db, ctx, changes, current_password=str(form_data.get("current_password") or ""))
+                current_email = edit.user.email
         except ValidationFailed as exc:
             self.profile_errors = {("phone" if k == "phone_number" else k): v for k, v in exc.fields.items()}
             return
-        self.profile_message = t("account.profile_saved", self._loc())
+        if edit.pending_email:
+            # The address shown stays the one in use until the link sent to the new one is opened.
+            self.profile = {**self.profile, "email": current_email}
+            self.profile_message = t("account.email_pending", self._loc(), email=edit.pending_email)
+        else:
+            self.profile_message = t("account.profile_saved", self._loc())
         self._current_user()
 
     @rx.event

@@ -21,7 +21,7 @@ from hub_app.domain.errors import Conflict, DomainError, SlotTaken, ValidationFa
 from hub_app.domain.scheduling.service import get_service
 from hub_app.domain.stores.service import get_store
 from hub_app.i18n import format_date, format_datetime, format_money, format_time, normalize_locale, t
-from hub_app.security.attempts import BOOKING
+from hub_app.security.attempts import BOOKING, LOGIN
 from hub_app.state.store import StoreState, price_label
 
 STEPS = ("service", "day", "time", "persons", "details", "done")
@@ -244,18 +244,28 @@ class BookingState(StoreState):
         self.login_error = ""
 
     @rx.event
-    def submit_details(self, form_data: dict):
+    async def submit_details(self, form_data: dict):
         """The details form serves both ways in (one set of email and password inputs, so what the
         client typed survives a switch): the mode the server holds decides, and a switch clicked
         before this submit has always been applied first, since one client's events run in order."""
         if self.login_mode:
-            self._sign_in_in_flow(form_data)
-        else:
-            yield from self._register(form_data)
+            await self._sign_in_in_flow(form_data)
+            return
+        if self.submitting or self.step != "details":
+            return
+        self.details = {name: str(form_data.get(name) or "") for name in DETAIL_FIELDS}
+        # Counted per address and per account (the registering email) like the API.
+        refused = await self._paced_attempt(BOOKING, self.details["email"])
+        if refused:
+            self.form_error = refused
+            return
+        for _ in self._register(form_data):
+            yield
 
-    def _sign_in_in_flow(self, form_data: dict) -> None:
+    async def _sign_in_in_flow(self, form_data: dict) -> None:
         self.details = {**self.details, "email": str(form_data.get("email") or "")}
-        self.login_error = self._sign_in(self.details["email"], str(form_data.get("password") or "")) or ""
+        self.login_error = (await self._paced_attempt(LOGIN, self.details["email"])
+                            or self._sign_in(self.details["email"], str(form_data.get("password") or "")) or "")
         if not self.login_error:
             self.login_mode = False
 
@@ -272,17 +282,20 @@ class BookingState(StoreState):
         yield from self._submit(new_client)
 
     @rx.event
-    def submit_as_signed_in(self):
-        yield from self._submit(None)
-
-    def _submit(self, new_client: ClientDetails | None):
+    async def submit_as_signed_in(self):
         if self.submitting or self.step != "details":
             return
-        # Counted per address and per account (the registering email, or the session) like the API.
-        account = new_client.email if new_client else (f"token:{self.auth_token}" if self.auth_token else None)
-        refused = self._refused_attempt(BOOKING, account)
+        # Counted per address and per account (the session) like the API.
+        refused = await self._paced_attempt(BOOKING, f"token:{self.auth_token}" if self.auth_token else None)
         if refused:
             self.form_error = refused
+            return
+        for _ in self._submit(None):
+            yield
+
+    def _submit(self, new_client: ClientDetails | None):
+        """Book (the attempt was counted by the event that called this)."""
+        if self.submitting or self.step != "details":
             return
         self.submitting = True
         self.field_errors, self.form_error, self.next_free = {}, "", []

@@ -7,6 +7,7 @@ acts for the user, so a revoked or expired session stops working at once.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from functools import lru_cache
 
@@ -15,10 +16,11 @@ import reflex as rx
 from hub_app.db import unit_of_work
 from hub_app.domain.accounts.models import AppUser, UserRole
 from hub_app.domain.accounts.service import authenticate, logout, update_profile, user_for_token
+from hub_app.domain.accounts.signin_throttle import make_device_token
 from hub_app.domain.errors import DomainError, NotAuthenticated, RateLimited, ValidationFailed
 from hub_app.domain.tenancy import TenantContext
 from hub_app.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES, catalog, normalize_locale
-from hub_app.security.attempts import LOGIN, refuse_page_attempt
+from hub_app.security.attempts import LOGIN, pace_page_attempt
 
 
 @lru_cache
@@ -38,6 +40,9 @@ def safe_next_path(value: str | None) -> str | None:
 
 class SessionState(rx.State):
     auth_token: str = rx.LocalStorage("", name="hub_session", sync=True)
+    # Signed proof that this browser signed in to the account before (kept after signing out):
+    # others' failed sign-ins never slow it down (hub_app.domain.accounts.signin_throttle).
+    device_token: str = rx.LocalStorage("", name="hub_device", sync=True)
     locale: str = rx.LocalStorage(DEFAULT_LOCALE, name="hub_locale", sync=True)
     user_name: str = ""
     user_role: str = ""
@@ -84,32 +89,35 @@ class SessionState(rx.State):
         # The pages speak the language picked in the header, whatever the profile says.
         return dataclasses.replace(TenantContext.for_user(user, store_id), locale=self._loc())
 
-    def _refused_attempt(self, kind: str, account: str | None) -> str | None:
+    async def _paced_attempt(self, kind: str, account: str | None) -> str | None:
         """Count a sign-in or booking attempt against the limits the REST API applies (same counters
-        in Redis); the "try again in N seconds" message when this client is over one, else None.
+        in Redis): the "try again in N seconds" message when it is refused, else None, after holding
+        it as long as the limits say (without blocking the event loop).
 
         The address is the connection's: our proxy-headers middleware has already replaced it with
         the forwarded one when the peer is in TRUSTED_PROXIES (Reflex's trusted_proxy_hops stays 0).
         """
-        return refuse_page_attempt(kind, self.router.session.client_ip or None, account, self._loc())
+        refused, delay = pace_page_attempt(kind, self.router.session.client_ip or None, account, self._loc())
+        if delay:
+            await asyncio.sleep(delay)
+        return refused
 
     def _sign_in(self, email: str, password: str) -> str | None:
-        """Open a session; returns an error message for the form, or None when signed in."""
-        refused = self._refused_attempt(LOGIN, email)
-        if refused:
-            return refused
+        """Open a session (the attempt was counted by `_paced_attempt`); returns an error message
+        for the form, or None when signed in."""
         error: DomainError | None = None
         # Failed attempts must be committed (they throttle the next ones), so the domain error is
         # caught inside the unit of work instead of rolling it back.
         with unit_of_work(TenantContext.anonymous(locale=self._loc())) as db:
             try:
                 user, token = authenticate(db, email, password, ip=self.router.session.client_ip or None,
-                                           locale=self._loc())
+                                           locale=self._loc(), device_token=self.device_token or None)
             except (NotAuthenticated, RateLimited, ValidationFailed) as exc:
                 error = exc
         if error is not None:
             return error.message
         self.auth_token = token
+        self.device_token = make_device_token(user)
         self.user_name = user.full_name or user.email
         self.user_role = user.role.value
         return None
@@ -175,9 +183,10 @@ class LoginState(SessionState):
         self._current_user()
 
     @rx.event
-    def sign_in(self, form_data: dict):
+    async def sign_in(self, form_data: dict):
         email = str(form_data.get("email") or "")
-        self.login_error = self._sign_in(email, str(form_data.get("password") or "")) or ""
+        self.login_error = (await self._paced_attempt(LOGIN, email)
+                            or self._sign_in(email, str(form_data.get("password") or "")) or "")
         if self.login_error:
             return
         if self.user_role == UserRole.CLIENT.value:

@@ -195,7 +195,7 @@ def test_a_locked_out_account_can_sign_in_right_after_choosing_a_new_password(db
         with pytest.raises(NotAuthenticated):
             authenticate(db, manager.email, "a-wrong-guess", ip="198.51.100.7")
     with pytest.raises(RateLimited):
-        authenticate(db, manager.email, PASSWORD)
+        authenticate(db, manager.email, PASSWORD, ip="198.51.100.7")
     recovery.choose_password(db, ANONYMOUS, make_password_setup_token(manager, RESET), "fresh-pass-123",
                              "fresh-pass-123")
     user, _ = authenticate(db, manager.email, "fresh-pass-123", ip="198.51.100.8")

@@ -47,12 +47,15 @@ def refused_for_the_run(message: str) -> bool:
 
 
 def redis_counters(redis_url: str, kind: str, ip: str, account: str) -> tuple[int, int]:
-    """(per-address count, per-account count) of `kind` as stored in Redis, over all windows."""
+    """(per-address count, per-account count; per account and address for sign-ins) of `kind` as
+    stored in Redis, over all windows."""
     client = redis.Redis.from_url(redis_url)
     try:
         def total(counter: str) -> int:
             return sum(int(client.get(key) or 0) for key in client.scan_iter(f"{limiter_prefix()}:{kind}:{counter}:*"))
 
+        if kind == "login":  # counted per account and address
+            return total(f"ip:{ip}"), total(f"pair:{account_key(account)}:{account_key(ip)}")
         return total(f"ip:{ip}"), total(f"account:{account_key(account)}")
     finally:
         client.close()

@@ -52,7 +52,7 @@ PUBLIC_OPERATIONS = {"read_store", "read_services", "read_service", "availabilit
 # Operations whose body names records by id (the rest of the bodies name none).
 BODY_WITH_IDS = {"add_service", "create_booking", "map_calendly_event_type"}
 UNTENANTED = {"issue_token", "revoke_token", "create_store", "read_profile", "edit_profile", "edit_password",
-              "list_my_bookings"}
+              "list_my_bookings", "confirm_email"}
 
 
 @dataclass(frozen=True)

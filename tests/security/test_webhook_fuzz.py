@@ -120,7 +120,7 @@ def test_signed_nonsense_never_crashes(hooks):
                              headers={"Content-Type": content_type, "Stripe-Signature": stripe_signature(body)})
         assert stripe.status_code in (200, 400), (stripe.status_code, stripe.text[:200], body[:100])
         if stripe.status_code == 200:
-            accepted.add(str(json.loads(body)["id"]))
+            accepted.add(str(json.loads(body)["id"])[:300])  # the inbox keeps the column's 300 characters
         calendly = client.post(f"/webhooks/calendly/{store_id}", content=body,
                                headers={"Content-Type": content_type,
                                         "Calendly-Webhook-Signature": stripe_signature(body, CALENDLY_KEY)})

@@ -9,7 +9,8 @@ from hub_app.api.v1.deps import Caller, operation_id, signed_in
 from hub_app.api.v1.errors import error_responses
 from hub_app.api.v1.schemas import BookingOut, PasswordChangeIn, ProfileOut, ProfilePatch
 from hub_app.api.v1.serializers import booking_out, profile_out
-from hub_app.domain.accounts.service import change_password, update_profile
+from hub_app.domain.accounts import email_change
+from hub_app.domain.accounts.service import change_password
 from hub_app.domain.bookings import service as bookings
 from hub_app.domain.stores.service import get_store
 from hub_app.settings import get_settings
@@ -24,11 +25,15 @@ def read_profile(caller: Caller = Depends(signed_in)) -> ProfileOut:
 
 @router.patch("", response_model=ProfileOut, responses=error_responses(400, 401, 403, 422))
 def edit_profile(body: ProfilePatch, caller: Caller = Depends(signed_in)) -> ProfileOut:
-    """Change only the fields sent; each is checked as at registration."""
+    """Change only the fields sent; each is checked as at registration. A new `email` needs
+    `current_password` and takes effect once the link e-mailed to it is followed (`pending_email`);
+    the old address is told."""
+    changes = body.model_dump(exclude_unset=True)
+    current_password = changes.pop("current_password", None)
     with hub_db.unit_of_work(caller.context()) as db:
-        user = update_profile(db, caller.context(), body.model_dump(exclude_unset=True),
-                              region=get_settings().default_phone_region)
-        return profile_out(user)
+        edit = email_change.edit_profile(db, caller.context(), changes, region=get_settings().default_phone_region,
+                                         current_password=current_password)
+        return profile_out(edit.user, edit.pending_email)
 
 
 @router.post("/password", status_code=204, response_class=Response,

@@ -127,12 +127,17 @@ class ErrorResponse(BaseModel):
 class TokenIn(Input):
     email: Text(254)
     password: Text(1024)
+    device_token: Text(512) | None = Field(
+        None, description="The `device_token` of an earlier sign-in of this account from this app: "
+                          "repeated failures elsewhere never slow it down.")
 
 
 class TokenOut(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"
-    expires_at: datetime
+    expires_at: datetime = Field(description="When the token ends if unused; each use extends it, up to "
+                                             "SESSION_MAX_DAYS after the sign-in.")
+    device_token: str = Field(description="Keep it and send it with later sign-ins of this account.")
 
 
 class ProfileOut(BaseModel):
@@ -146,6 +151,8 @@ class ProfileOut(BaseModel):
     locale: str
     role: UserRole
     store_id: int | None
+    pending_email: str | None = Field(None, description="A new email waiting for the confirmation link "
+                                                        "sent to it; `email` changes once it is followed.")
 
 
 class ProfilePatch(Input):
@@ -158,6 +165,15 @@ class ProfilePatch(Input):
     address: Text(300, 1) = None
     age: Annotated[int, Field(ge=0, le=150)] = None
     locale: Locale = None
+    current_password: Text(1024) = Field(None, description="Required to change `email`.")
+
+
+class EmailConfirmIn(Input):
+    token: Text(1024)
+
+
+class EmailConfirmedOut(BaseModel):
+    email: str
 
 
 class PasswordChangeIn(Input):

@@ -36,11 +36,11 @@ def store_out(store: Store, requested_slug: str | None = None) -> schemas.StoreO
     )
 
 
-def profile_out(user: AppUser) -> schemas.ProfileOut:
+def profile_out(user: AppUser, pending_email: str | None = None) -> schemas.ProfileOut:
     return schemas.ProfileOut(
         id=user.id, email=user.email, first_name=user.first_name, last_name=user.last_name,
         phone=user.phone_number, address=user.address, age=user.age, locale=user.locale,
-        role=user.role, store_id=user.store_id,
+        role=user.role, store_id=user.store_id, pending_email=pending_email,
     )
 
 

@@ -10,10 +10,11 @@ from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from hub_app.domain.accounts.models import AppUser, AuthSession, LoginFailure, UserRole
+from hub_app.domain.accounts import signin_throttle
+from hub_app.domain.accounts.models import AppUser, AuthSession, UserRole
 from hub_app.domain.errors import Conflict, NotAuthenticated, NotFound, RateLimited, ValidationFailed
 from hub_app.domain.permissions import Feature, require
 from hub_app.domain.tenancy import TenantContext
@@ -138,23 +139,14 @@ def create_user(
     return user
 
 
-def _recent_failures(db: Session, email: str, ip: str | None, since) -> int:
-    by_email = db.scalar(
-        select(func.count()).select_from(LoginFailure).where(LoginFailure.email == email, LoginFailure.at >= since)
-    ) or 0
-    by_ip = 0
-    if ip:
-        by_ip = db.scalar(
-            select(func.count()).select_from(LoginFailure).where(LoginFailure.ip_address == ip, LoginFailure.at >= since)
-        ) or 0
-    # An address gets more room than one account: several people may share it.
-    return max(by_email, by_ip // 4)
-
-
 def authenticate(db: Session, email: str, password: str, ip: str | None = None,
-                 locale: str | None = None) -> tuple[AppUser, str]:
-    """Check the password and open a session; returns the user and the raw token (shown once)."""
-    settings = get_settings()
+                 locale: str | None = None, device_token: str | None = None) -> tuple[AppUser, str]:
+    """Check the password and open a session; returns the user and the raw token (shown once).
+
+    Repeated failures slow down this account from this address (see signin_throttle): an attempt
+    made before its delay has passed raises RateLimited, unless the source is one the account
+    signed in from before and the password is right.
+    """
     email = (email or "").strip().lower()
     if not email or not password:
         # Say what is missing rather than "not correct" (which hides that a field is empty), and do
@@ -162,27 +154,57 @@ def authenticate(db: Session, email: str, password: str, ip: str | None = None,
         message = t("auth.credentials_required", locale)
         missing = {name: message for name, value in (("email", email), ("password", password)) if not value}
         raise ValidationFailed(message, fields=missing)
-    window = timedelta(minutes=settings.login_failure_window_minutes)
-    if _recent_failures(db, email, ip, utcnow() - window) >= settings.login_max_failures:
-        minutes = settings.login_failure_window_minutes
-        raise RateLimited(t("auth.too_many_attempts", locale, minutes=minutes), retry_after=minutes * 60)
     user = find_user_by_email(db, email)
+    known = signin_throttle.source_known(db, user, ip, device_token)
+    wait = signin_throttle.wait_before_attempt(db, email, ip, known=known)
+    if wait and not known:
+        raise _slowed_down(wait, locale)
     ok = verify_password(user.password_hash if user else _DUMMY_HASH, password or "")
     if not ok or user is None or not user.is_active:
-        db.add(LoginFailure(email=email[:254], ip_address=ip))
-        db.flush()
+        signin_throttle.record_failure(db, email, ip)
+        if wait:  # a known source during its delay: the same answer as an unchecked attempt
+            raise _slowed_down(wait, locale)
         raise NotAuthenticated(t("auth.invalid_credentials", locale))
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user, open_session_token(db, user, ip)
 
 
+def _slowed_down(seconds: int, locale: str | None) -> RateLimited:
+    return RateLimited(t("auth.signin_slowed", locale, seconds=seconds), retry_after=seconds)
+
+
+def session_lifetimes() -> tuple[timedelta, timedelta]:
+    """(idle lifetime, absolute lifetime) of a session."""
+    settings = get_settings()
+    return timedelta(hours=settings.session_idle_hours), timedelta(days=settings.session_max_days)
+
+
 def open_session_token(db: Session, user: AppUser, ip: str | None = None) -> str:
     token = secrets.token_urlsafe(32)
-    ttl = timedelta(hours=get_settings().session_ttl_hours)
-    db.add(AuthSession(user_id=user.id, token_hash=_token_hash(token), expires_at=utcnow() + ttl, ip_address=ip))
+    now = utcnow()
+    idle, absolute = session_lifetimes()
+    db.add(AuthSession(user_id=user.id, token_hash=_token_hash(token), created_at=now,
+                       expires_at=now + min(idle, absolute), ip_address=ip[:64] if ip else None))
     db.flush()
     return token
+
+
+# A used session is extended at most this often, so a busy client costs one UPDATE per few
+# minutes rather than one per request.
+RENEW_EVERY = timedelta(minutes=5)
+
+
+def keep_alive(db: Session, session_id: int, created_at: datetime, expires_at: datetime) -> datetime:
+    """Extend a live session that was just used (sliding expiry, bounded by the absolute maximum)."""
+    now = utcnow()
+    idle, absolute = session_lifetimes()
+    renewed = min(now + idle, created_at + absolute)
+    if renewed - expires_at < RENEW_EVERY:
+        return expires_at
+    db.execute(update(AuthSession).where(AuthSession.id == session_id, AuthSession.revoked_at.is_(None))
+               .values(expires_at=renewed))
+    return renewed
 
 
 @lru_cache(maxsize=None)
@@ -193,14 +215,19 @@ def _session_by_token():
 
 
 def user_for_token(db: Session, token: str | None) -> AppUser | None:
-    """The signed-in user for a session token, or None when it is unknown, expired or revoked."""
+    """The signed-in user for a session token, or None when it is unknown, expired or revoked.
+
+    Using a live session extends it (see `keep_alive`)."""
     if not token:
         return None
     row = db.execute(_session_by_token(), {"token_hash": _token_hash(token)}).first()
     if row is None:
         return None
     session, user = row
-    return signed_in_user(session.revoked_at, session.expires_at, user)
+    signed_in = signed_in_user(session.revoked_at, session.expires_at, user)
+    if signed_in is not None:
+        keep_alive(db, session.id, session.created_at, session.expires_at)
+    return signed_in
 
 
 def session_token_hash(token: str) -> str:
@@ -265,17 +292,22 @@ def update_profile(db: Session, ctx: TenantContext, changes: dict, region: str =
 
                 user.locale = check_locale(str(value), ctx.locale)
             elif name == "email":
+                # Only email_change.edit_profile changes it (current password + confirmation link).
                 email = normalize_email(str(value), locale=ctx.locale)
-                other = find_user_by_email(db, email)
-                if other is not None and other.id != user.id:
-                    raise ValidationFailed(t("auth.email_taken", ctx.locale), fields={"email": t("auth.email_taken", ctx.locale)})
-                user.email = email
+                if email != user.email:
+                    message = t("account.email_needs_confirmation", ctx.locale)
+                    raise ValidationFailed(message, fields={"email": message})
         except ValidationFailed as exc:
             errors.update(exc.fields or {name: exc.message})
     if errors:
         raise ValidationFailed(next(iter(errors.values())), fields=errors)
     db.flush()
     return user
+
+
+def acting_user(db: Session, ctx: TenantContext) -> AppUser:
+    """The signed-in user the context acts for."""
+    return _acting_user(db, ctx)
 
 
 def _acting_user(db: Session, ctx: TenantContext) -> AppUser:

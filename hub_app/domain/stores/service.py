@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from hub_app.domain.accounts.models import AppUser, AuthSession, UserRole
 from hub_app.domain.accounts.service import (
-    create_user, session_token_hash, signed_in_user, user_for_token,
+    create_user, keep_alive, session_token_hash, signed_in_user, user_for_token,
 )
 from hub_app.domain.audit.service import record_change, snapshot
 from hub_app.domain.errors import NotFound, ValidationFailed
@@ -81,7 +81,8 @@ def get_store_by_slug(db: Session, slug: str, locale: str | None = None) -> Stor
 @lru_cache(maxsize=None)
 def _store_and_session_at():
     # Built once: every signed-in request to a store's routes asks for both.
-    return (select(Store, AuthSession.revoked_at, AuthSession.expires_at, AppUser)
+    return (select(Store, AuthSession.revoked_at, AuthSession.expires_at, AppUser, AuthSession.id,
+                   AuthSession.created_at)
             .select_from(Store)
             .outerjoin(AuthSession, AuthSession.token_hash == bindparam("token_hash"))
             .outerjoin(AppUser, AppUser.id == AuthSession.user_id)
@@ -96,10 +97,13 @@ def store_and_signed_in_user(db: Session, slug: str, token: str,
                      {"slug": _clean_slug(slug), "token_hash": session_token_hash(token)}).first()
     if row is None:
         return get_store_by_slug(db, slug, locale), user_for_token(db, token)
-    store, revoked_at, expires_at, user = row
+    store, revoked_at, expires_at, user, session_id, created_at = row
     if not store.is_active:
         raise NotFound(t("store.not_found", locale))
-    return store, signed_in_user(revoked_at, expires_at, user)
+    signed_in = signed_in_user(revoked_at, expires_at, user)
+    if signed_in is not None:
+        keep_alive(db, session_id, created_at, expires_at)
+    return store, signed_in
 
 
 def get_store(db: Session, store_id: int, locale: str | None = None) -> Store:
