@@ -4,7 +4,7 @@ A platform setting, not a store's data: no store_id, so no row-level security (l
 The app role reads and writes it through the default privileges granted in 0002.
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0012
 Create Date: 2026-12-07
 """
 from typing import Sequence, Union
@@ -15,7 +15,7 @@ import sqlmodel
 from hub_app.domain import types as hub_types
 
 revision: str = "0009"
-down_revision: Union[str, Sequence[str], None] = "0006"
+down_revision: Union[str, Sequence[str], None] = "0012"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
