@@ -113,7 +113,9 @@ def on_payment_intent_succeeded(db, ctx, obj, event, created, origin: Origin) ->
         booking_id = (obj.get("metadata") or {}).get("booking_id")
         if booking_id is None:
             return  # a recurring service invoice's payment intent: invoice.paid records it
-        if _awaits_checkout(db, store_id, booking_id):
+        waiting = _awaits_checkout(db, store_id, booking_id)
+        if waiting is not None:
+            _check_amount(waiting, obj.get("amount_received") or obj.get("amount"), obj.get("currency"), what)
             # Stripe does not order events: the session's completion (which names this intent)
             # may still be on its way. Until then the intent cannot be matched.
             raise NotReadyYet(f"{what} is not linked to a checkout yet")
@@ -124,12 +126,14 @@ def on_payment_intent_succeeded(db, ctx, obj, event, created, origin: Origin) ->
                                    charge_id=_id(obj.get("latest_charge")))
 
 
-def _awaits_checkout(db: Session, store_id: int, booking_id: Any) -> bool:
-    """Does this store's booking have a checkout the app opened that is still unpaid?"""
+def _awaits_checkout(db: Session, store_id: int, booking_id: Any) -> Payment | None:
+    """This store's booking's newest checkout the app opened that is still unpaid, if any."""
     booking = db.get(Booking, _int(booking_id) or 0)
-    return booking is not None and booking.store_id == store_id and db.scalar(select(Payment.id).where(
+    if booking is None or booking.store_id != store_id:
+        return None
+    return db.scalars(select(Payment).where(
         Payment.booking_id == booking.id, Payment.status == PaymentRecordStatus.PENDING,
-        Payment.stripe_checkout_session_id.is_not(None)).limit(1)) is not None
+        Payment.stripe_checkout_session_id.is_not(None)).order_by(Payment.id.desc()).limit(1)).first()
 
 
 def on_payment_intent_failed(db, ctx, obj, event, created, origin: Origin) -> None:
@@ -140,7 +144,7 @@ def on_payment_intent_failed(db, ctx, obj, event, created, origin: Origin) -> No
     store_id = require_store(origin, what)
     # A failed intent never reached a session's completion, so only its metadata names the booking:
     # act only on a booking of the sending store that is waiting for a checkout the app opened.
-    if not _awaits_checkout(db, store_id, booking_id):
+    if _awaits_checkout(db, store_id, booking_id) is None:
         raise Refused(f"{what} names booking {booking_id}, which has no open checkout of this store")
     error = (obj.get("last_payment_error") or {}).get("message") or "payment failed"
     service.release_unpaid_booking(db, ctx, booking_id, reason=f"payment failed: {error}")
