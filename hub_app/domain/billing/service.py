@@ -9,28 +9,25 @@ Payment row; the webhook events (payment_events.py) settle it.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub_app.domain.accounts.models import AppUser, UserRole
+from hub_app.domain.accounts.models import UserRole
 from hub_app.domain.audit.service import record as audit
 from hub_app.domain.billing.gateway import (
-    ConnectedAccount, GatewayError, PaymentCheckoutRequest, PaymentsGateway, get_gateway,
+    ConnectedAccount, GatewayError, PaymentsGateway, get_gateway,
 )
 from hub_app.domain.billing.models import Payment, PaymentKind, PaymentRecordStatus
-from hub_app.domain.billing.money import from_minor, stripe_currency, to_minor
 from hub_app.domain.bookings.models import Booking, BookingStatus, PaymentStatus
 from hub_app.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from hub_app.domain.permissions import Feature, allowed, require
-from hub_app.domain.scheduling.models import Service
 from hub_app.domain.stores.models import Store
 from hub_app.domain.tenancy import TenantContext
 from hub_app.domain.types import utcnow
-from hub_app.i18n import format_datetime, t
+from hub_app.i18n import t
 from hub_app.settings import get_settings
 
 logger = logging.getLogger(__name__)
