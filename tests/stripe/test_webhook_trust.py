@@ -227,3 +227,35 @@ def test_an_event_of_an_account_verified_by_the_platform_secret_is_refused(shop,
     assert load(Store, shop.store_id).stripe_onboarding_state == "complete"
     assert_refused(event, "verified by the platform secret")
     assert inbox(event).verified_by.value == "platform"
+
+
+# --- recurring services ---------------------------------------------------------------------------
+
+
+def test_another_stores_account_cannot_move_my_clients_recurring_service(shop, other_shop, worker):
+    """The row id the app put in the metadata of my store's subscription, reused on another account."""
+    from hub_app.domain.billing.models import ServiceSubscription
+    from hub_app.domain.scheduling.models import PriceType, RecurringInterval, Service
+
+    with hub_db.unit_of_work(TenantContext.system()) as db:
+        service = Service(store_id=shop.store_id, name="Monthly massage", duration_minutes=60,
+                          price_type=PriceType.FIXED, base_price_amount=Decimal("50.00"), is_recurring=True,
+                          recurring_interval=RecurringInterval.MONTH)
+        db.add(service)
+        db.flush()
+        service_id = service.id
+    ctx = shop.client_ctx()
+    with hub_db.unit_of_work(ctx) as db:
+        row, _ = subscriptions.subscribe_to_service(db, ctx, service_id)
+    fake = shop.fake
+    meta = fake.requests_to("POST", "/v1/checkout/sessions")[-1].params["subscription_data"]["metadata"]
+    price = {"id": "price_attacker", "object": "price", "unit_amount": 1, "currency": "eur",
+             "recurring": {"interval": "month"}}
+    with fake.lock:
+        sub = fake.new_subscription("cus_attacker", price, meta, other_shop.account_id)
+    event = fake.make_event("customer.subscription.created", sub, account=other_shop.account_id)
+    assert fake.deliver(event) == 200
+    worker()
+    mine = load(ServiceSubscription, row.id)
+    assert mine.status == SubscriptionStatus.INCOMPLETE and mine.stripe_subscription_id is None
+    assert_refused(event, "belongs to another store")
