@@ -125,3 +125,27 @@ def test_two_racing_calls_open_one_session(shop):
     [payment] = rows(select(Payment).where(Payment.booking_id == booking_id))
     assert payment.stripe_checkout_session_id == results[0].session_id
     assert hub_db.get_engine().pool.checkedout() == 0
+
+
+def test_a_session_opened_by_another_call_while_this_one_waited_on_stripe_is_reused(shop):
+    """B looks at the booking, then waits on Stripe while A opens a session for the same amount:
+    B must hand out A's session, not open a second one for the same money."""
+    booking_id = pending_booking(shop)
+    ctx = shop.client_ctx()
+    advance = opening.start_booking_checkout(ctx, booking_id)                  # €10, open
+    reached = shop.fake.delay_next("GET", f"{SESSIONS}/{advance.session_id}", 2.0)
+    results: dict = {}
+    b = threading.Thread(target=lambda: results.update(b=opening.start_booking_checkout(ctx, booking_id,
+                                                                                         pay_full=True)))
+    b.start()
+    assert reached.wait(20)
+    results["a"] = opening.start_booking_checkout(ctx, booking_id, pay_full=True)   # A, while B waits
+    b.join(30)
+
+    assert results["a"].session_id == results["b"].session_id
+    open_sessions = [o for o in shop.fake.state.objects.values()
+                     if o.get("object") == "checkout.session" and o["status"] == "open"]
+    assert [s["id"] for s in open_sessions] == [results["a"].session_id]
+    pending = rows(select(Payment).where(Payment.booking_id == booking_id,
+                                         Payment.status == PaymentRecordStatus.PENDING))
+    assert [p.stripe_checkout_session_id for p in pending] == [results["a"].session_id]

@@ -50,6 +50,7 @@ logger = logging.getLogger(__name__)
 CHECKOUT_MIN_LIFETIME = timedelta(minutes=31)
 CHECKOUT_EXPIRY_WINDOW = timedelta(minutes=10)
 STRIPE_MIN_LIFETIME = timedelta(minutes=30)
+REPLACED = "checkout replaced"
 
 
 @dataclass(frozen=True)
@@ -75,27 +76,40 @@ def start_booking_checkout(ctx: TenantContext, booking_id: int, *, pay_full: boo
     Manages its own short transactions (see the module's docstring): call it with none open.
     """
     now = now or utcnow()
-    with hub_db.unit_of_work(ctx, engine) as db:
-        booking, store, amount = _payable(db, ctx, booking_id, pay_full, now)
-        account_id, currency = store.stripe_account_id, booking.currency
-        opened = [_OpenSession(p.id, p.stripe_checkout_session_id, Decimal(p.amount)) for p in db.scalars(
-            select(Payment).where(Payment.booking_id == booking.id, Payment.status == PaymentRecordStatus.PENDING,
-                                  Payment.stripe_checkout_session_id.is_not(None)))]
-    gateway = require_gateway(ctx.locale)
-    reused, closed = _check_open_sessions(ctx, gateway, account_id, opened, amount)
-
-    with hub_db.unit_of_work(ctx, engine) as db:
-        for payment_id, reason in closed.items():
-            payment = db.get(Payment, payment_id)
-            if payment is not None and payment.status == PaymentRecordStatus.PENDING:
-                payment.status, payment.failure_reason = PaymentRecordStatus.FAILED, reason
+    for first_pass in (True, False):
+        with hub_db.unit_of_work(ctx, engine) as db:
+            booking, store, amount = _payable(db, ctx, booking_id, pay_full, now)
+            account_id, currency = store.stripe_account_id, booking.currency
+            opened = [_OpenSession(p.id, p.stripe_checkout_session_id, Decimal(p.amount)) for p in db.scalars(
+                select(Payment).where(Payment.booking_id == booking.id,
+                                      Payment.status == PaymentRecordStatus.PENDING,
+                                      Payment.stripe_checkout_session_id.is_not(None)))]
+        gateway = require_gateway(ctx.locale)
+        reused, closed = _look_at_sessions(ctx, gateway, account_id, opened, amount)
+        # Marked before Stripe expires them: the expiry's webhook must find them replaced, not
+        # waiting (an expired waiting checkout releases the booking).
+        with hub_db.unit_of_work(ctx, engine) as db:
+            for item, reason in closed:
+                _give_up(db.get(Payment, item.payment_id), reason, session_too=True)
         if reused is not None:
             return CheckoutStart(url=reused[1], session_id=reused[0], amount=amount, currency=currency)
-        # Locked: two calls for one booking meet on the same Payment (SQLite: BEGIN IMMEDIATE).
-        db.get(Booking, booking_id, with_for_update=True, populate_existing=True)
-        booking, store, amount = _payable(db, ctx, booking_id, pay_full, now)
-        payment, request = _checkout_payment(db, ctx, booking, store, amount, success_url, cancel_url, now)
-        payment_id = payment.id
+        for item, reason in closed:
+            if reason == REPLACED:
+                try:
+                    gateway.expire_checkout_session(item.session_id, account_id=account_id)
+                except GatewayError as exc:
+                    if exc.status != 400:          # 400: no longer open (paid or expired meanwhile)
+                        raise gateway_failure(exc, ctx.locale) from exc
+
+        with hub_db.unit_of_work(ctx, engine) as db:
+            # Locked: two calls for one booking meet on the same Payment (SQLite: BEGIN IMMEDIATE).
+            db.get(Booking, booking_id, with_for_update=True, populate_existing=True)
+            booking, store, amount = _payable(db, ctx, booking_id, pay_full, now)
+            if first_pass and _opened_meanwhile(db, booking.id, opened):
+                continue   # another call finished opening one since we looked: look again (reuse it)
+            payment, request = _checkout_payment(db, ctx, booking, store, amount, success_url, cancel_url, now)
+            payment_id = payment.id
+        break
 
     try:
         session = gateway.create_payment_checkout(request)
@@ -115,6 +129,13 @@ def start_booking_checkout(ctx: TenantContext, booking_id: int, *, pay_full: boo
     return CheckoutStart(url=session.url or "", session_id=session.id, amount=amount, currency=currency)
 
 
+def _opened_meanwhile(db: Session, booking_id: int, seen: list[_OpenSession]) -> bool:
+    return db.scalar(select(Payment.id).where(
+        Payment.booking_id == booking_id, Payment.status == PaymentRecordStatus.PENDING,
+        Payment.stripe_checkout_session_id.is_not(None),
+        Payment.id.not_in([item.payment_id for item in seen] or [0])).limit(1)) is not None
+
+
 def _payable(db: Session, ctx: TenantContext, booking_id: int, pay_full: bool,
              now: datetime) -> tuple[Booking, Store, Decimal]:
     booking = _booking_for_payment(db, ctx, booking_id)
@@ -132,23 +153,20 @@ def _payable(db: Session, ctx: TenantContext, booking_id: int, pay_full: bool,
     return booking, store, amount
 
 
-def _check_open_sessions(ctx: TenantContext, gateway: PaymentsGateway, account_id: str,
-                         opened: list[_OpenSession], amount: Decimal) -> tuple[tuple[str, str] | None, dict[int, str]]:
-    """A still-open session for the same amount is handed out again ((id, url)); others are closed.
-
-    Returns it (or None) and the Payments to mark failed, with why."""
-    closed: dict[int, str] = {}
+def _look_at_sessions(ctx: TenantContext, gateway: PaymentsGateway, account_id: str, opened: list[_OpenSession],
+                      amount: Decimal) -> tuple[tuple[str, str] | None, list[tuple[_OpenSession, str]]]:
+    """A still-open session for the same amount is handed out again ((id, url)); the others that
+    are not complete are to be closed: open ones replaced (expired at Stripe), the rest ended."""
+    closed: list[tuple[_OpenSession, str]] = []
     for item in opened:
         try:
             session = gateway.retrieve_checkout_session(item.session_id, account_id=account_id)
-            if session.status == "open" and item.amount == amount and session.url:
-                return (session.id, session.url), closed
-            if session.status == "open":
-                gateway.expire_checkout_session(session.id, account_id=account_id)
         except GatewayError as exc:
             raise gateway_failure(exc, ctx.locale) from exc
+        if session.status == "open" and item.amount == amount and session.url:
+            return (session.id, session.url), closed
         if session.status != "complete":
-            closed[item.payment_id] = "checkout replaced" if session.status == "open" else "checkout expired"
+            closed.append((item, REPLACED if session.status == "open" else "checkout expired"))
     return None, closed
 
 
@@ -204,9 +222,10 @@ def _request(db: Session, booking: Booking, store: Store, payment: Payment, succ
     )
 
 
-def _give_up(payment: Payment | None, reason: str) -> None:
+def _give_up(payment: Payment | None, reason: str, *, session_too: bool = False) -> None:
+    """Mark a waiting checkout failed (by default only one whose session was never recorded)."""
     if payment is not None and payment.status == PaymentRecordStatus.PENDING \
-            and payment.stripe_checkout_session_id is None:
+            and (session_too or payment.stripe_checkout_session_id is None):
         payment.status, payment.failure_reason = PaymentRecordStatus.FAILED, reason[:300]
 
 
