@@ -81,6 +81,10 @@ def notification_tick() -> None:
 @dramatiq.actor(queue_name=QUEUE, max_retries=5)
 def process_easysms_report(event_id: int) -> None:
     """Apply one recorded EasySMS delivery report (inbox id)."""
+    # Counted and committed before the work: a worker that dies while applying still used it.
+    with unit_of_work(TenantContext.system()) as db:
+        if inbox.claim_attempt(db, event_id) is None:
+            return
     try:
         with unit_of_work(TenantContext.system()) as db:
             event = inbox.start_processing(db, event_id)

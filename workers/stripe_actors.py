@@ -1,8 +1,8 @@
 """Stripe work in the background: apply inbox events, release expired payment holds.
 
 Actors take ids and are idempotent (an inbox row is applied once; a redelivered message finds it
-processed). A failed attempt is rolled back, then written to the inbox row (attempts, last_error)
-and retried by Dramatiq with exponential backoff, up to the inbox's attempt limit for Stripe.
+processed). Each attempt is counted in the inbox row before it starts (so a crash counts too); a
+failed attempt is rolled back, then its error written to the inbox row and retried by Dramatiq with exponential backoff, up to the inbox's attempt limit for Stripe.
 Rows whose message was lost are sent again by the inbox sweep (workers/inbox_sweep.py), shared
 with Calendly.
 """
@@ -30,6 +30,10 @@ TICK_SECONDS = 60
                 max_backoff=15 * 60_000)
 def process_stripe_event(inbox_id: int) -> None:
     ctx = TenantContext.system()
+    # Counted and committed before the work: a worker that dies while applying still used it.
+    with hub_db.unit_of_work(ctx) as db:
+        if inbox.claim_attempt(db, inbox_id) is None:
+            return
     try:
         with hub_db.unit_of_work(ctx) as db:
             events.process_inbox_event(db, ctx, inbox_id)

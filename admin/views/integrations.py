@@ -46,7 +46,10 @@ class WebhookEventAdmin(ReadOnlyView, model=WebhookEvent):
     name_plural = label("view.webhook_events", "Webhook inbox")
     icon = "fa-solid fa-inbox"
     category = MENU_INTEGRATIONS
-    column_list = ["id", "provider", "event_type", "store_id", "status", "attempts", "received_at", "processed_at"]
+    # Refused and given-up deliveries say why in the details (last_error); verified_by tells which
+    # Stripe endpoint secret vouched for the delivery (platform or Connect).
+    column_list = ["id", "provider", "event_type", "store_id", "status", "attempts", "received_at", "processed_at",
+                   "verified_by"]
     column_searchable_list = ["event_id", "event_type"]
     column_sortable_list = ["id", "provider", "received_at", "status"]
     column_default_sort = ("received_at", True)
@@ -54,7 +57,7 @@ class WebhookEventAdmin(ReadOnlyView, model=WebhookEvent):
                       StaticValuesFilter(WebhookEvent.provider, [("stripe", "stripe"), ("calendly", "calendly"),
                                                                 ("easysms", "easysms")])]
     column_labels = column_labels("provider", "event_type", "store_id", "status", "attempts", "received_at",
-                                  "processed_at", "last_error", "payload")
+                                  "processed_at", "last_error", "payload", "verified_by", "last_attempt_at")
 
     @action(name="replay", label=label("action.replay", "Replay"),
             confirmation_message=label("confirm.replay", "Process the selected events again?"))

@@ -164,7 +164,7 @@ def _database_gauges() -> list[GaugeMetricFamily]:
                                     labels=["provider"])
     notifications = GaugeMetricFamily("hub_notifications", "Notifications by status (pending, failed).",
                                       labels=["status"])
-    waiting = (InboxStatus.RECEIVED, InboxStatus.FAILED)
+    waiting = (InboxStatus.RECEIVED, InboxStatus.STARTED, InboxStatus.FAILED)
     now = utcnow()
     with unit_of_work(TenantContext.system()) as db:
         rows = db.execute(

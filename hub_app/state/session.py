@@ -124,15 +124,15 @@ class SessionState(rx.State):
 
     def _checkout_redirect(self, user: AppUser, store_id: int, booking_id: int):
         """Open the payment page for a booking that waits for payment; returns the event or an error text."""
-        from hub_app.domain.billing.service import start_booking_checkout  # only this action needs Stripe
+        from hub_app.domain.billing.checkout import start_booking_checkout  # only this action needs Stripe
         from hub_app.settings import get_settings
 
         base = get_settings().public_base_url.rstrip("/")
         ctx = self._context(user, store_id)
         try:
-            with unit_of_work(ctx) as db:
-                checkout = start_booking_checkout(db, ctx, booking_id, success_url=f"{base}/account?payment=success",
-                                                  cancel_url=f"{base}/account?payment=cancelled")
+            # Its own short transactions, none of them open while Stripe answers.
+            checkout = start_booking_checkout(ctx, booking_id, success_url=f"{base}/account?payment=success",
+                                              cancel_url=f"{base}/account?payment=cancelled")
         except DomainError as exc:
             return exc.message
         # Same tab (window.location), as Stripe Checkout expects: `is_external=True` would call

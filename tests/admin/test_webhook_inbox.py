@@ -59,3 +59,27 @@ def test_a_replayed_stripe_event_is_queued_at_once(admin_client, queued):
     replayed = admin_client.get(f"/admin/webhook-event/action/replay?pks={event_id}")
     assert "The event was queued for processing." in replayed.text
     assert queued(process_stripe_event) == [event_id]
+
+
+def test_a_refused_stripe_event_is_listed_as_refused_with_its_reason(admin_client):
+    """A plan event verified by the Connect secret: kept, never applied, and the admin sees why."""
+    import json
+
+    from hub_app import db as hub_db
+    from hub_app.domain.billing.events import record_delivery
+    from hub_app.domain.integrations.models import VerifiedBy
+    from hub_app.domain.tenancy import TenantContext
+    from workers.stripe_actors import process_stripe_event
+
+    payload = json.dumps({"id": "evt_forged", "type": "customer.subscription.created", "created": 1,
+                          "data": {"object": {"id": "sub_forged", "object": "subscription", "status": "trialing",
+                                              "metadata": {"kind": "store_plan", "store_id": "1", "plan_id": "1"}}}})
+    with hub_db.unit_of_work(TenantContext.system()) as db:
+        event_id, _ = record_delivery(db, event_id="evt_forged", event_type="customer.subscription.created",
+                                      payload=payload, verified_by=VerifiedBy.CONNECT)
+    process_stripe_event(event_id)
+
+    row = listed(admin_client.get("/admin/webhook-event/list").text, event_id)
+    assert row[1] == "stripe" and row[4:6] == ["refused", "1"] and row[8] == "connect"
+    assert "verified by the Connect secret" in admin_client.get(f"/admin/webhook-event/details/{event_id}").text
+    assert fetch(WebhookEvent, event_id).status == InboxStatus.REFUSED

@@ -7,7 +7,6 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from decimal import Decimal
 
 import dramatiq
 
@@ -17,13 +16,11 @@ import pytest
 from sqlalchemy import select
 
 from hub_app import db as hub_db
-from hub_app.domain.scheduling.models import AdvancePaymentType, Calendar, PriceType, Service
 from hub_app.domain.integrations.models import WebhookEvent
 from hub_app.domain.tenancy import TenantContext
 from hub_app.settings import reset_settings_cache
-from tests.factories import make_client, make_store
 from tests.stripe.fake_stripe import FakeStripe
-from tests.stripe.helpers import PaidShop, onboard
+from tests.stripe.helpers import PaidShop, make_paid_shop
 
 SECRET_KEY = "sk_test_fake_platform"
 WEBHOOK_SECRET = "whsec_platform_test"
@@ -153,15 +150,4 @@ def webhook_server(stripe_env) -> Iterator[str]:
 @pytest.fixture
 def shop(stripe_env, worker) -> PaidShop:
     """A payment-enabled store, onboarded on the fake, with a €40 service (advance €10) and a client."""
-    with hub_db.unit_of_work(TenantContext.system()) as db:
-        store, manager = make_store(db, stripe_enabled=True, cancellation_cutoff_hours=24)
-        calendar = Calendar(store_id=store.id, name="Chair")
-        service = Service(store_id=store.id, name="Colour", duration_minutes=60, price_type=PriceType.FIXED,
-                          base_price_amount=Decimal("40.00"), payment_enabled=True,
-                          advance_payment_type=AdvancePaymentType.FIXED, advance_payment_amount=Decimal("10.00"))
-        db.add_all([calendar, service])
-        client = make_client(db)
-        db.flush()
-        ids = (store.id, manager.id, client.id, calendar.id, service.id)
-    account_id = onboard(stripe_env, worker, ids[0])
-    return PaidShop(*ids, account_id=account_id, fake=stripe_env)
+    return make_paid_shop(stripe_env, worker)

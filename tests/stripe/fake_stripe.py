@@ -98,6 +98,15 @@ class StripeError(Exception):
 
 
 @dataclass
+class _Delay:
+    method: str
+    path_prefix: str
+    seconds: float
+    after_processing: bool
+    reached: threading.Event
+
+
+@dataclass
 class _Failure:
     method: str
     path_prefix: str
@@ -123,6 +132,7 @@ class FakeStripe:
         self.state = FakeStripeState(self)
         self._idempotent: dict[tuple[str | None, str], tuple[str, int, dict]] = {}
         self._failures: list[_Failure] = []
+        self._delays: list[_Delay] = []
         self._server: ThreadingHTTPServer | None = None
         self._outbox: queue.Queue = queue.Queue()
         self.url = ""
@@ -158,6 +168,24 @@ class FakeStripe:
     def fail_next(self, method: str, path_prefix: str, status: int = 402, error_type: str = "card_error",
                   message: str = "Your card was declined.", code: str | None = "card_declined") -> None:
         self._failures.append(_Failure(method, path_prefix, status, error_type, message, code))
+
+    def delay_next(self, method: str, path_prefix: str, seconds: float, *,
+                   after_processing: bool = False) -> threading.Event:
+        """Answer the next matching request `seconds` late: before doing anything, or after the
+        work is done (the object exists) but before the answer is sent. The returned event is set
+        when the delay starts, i.e. while the caller is waiting for Stripe."""
+        delay = _Delay(method, path_prefix, seconds, after_processing, threading.Event())
+        with self.lock:
+            self._delays.append(delay)
+        return delay.reached
+
+    def _take_delay(self, method: str, path: str) -> _Delay | None:
+        with self.lock:
+            for delay in self._delays:
+                if delay.method == method and path.startswith(delay.path_prefix):
+                    self._delays.remove(delay)
+                    return delay
+        return None
 
     def requests_to(self, method: str, path_prefix: str) -> list[RecordedRequest]:
         return [r for r in self.requests if r.method == method and r.path.startswith(path_prefix)]
@@ -303,7 +331,14 @@ class _Handler(BaseHTTPRequestHandler):
         if parts.path.startswith("/v1/"):
             params = parse_form(raw if method == "POST" else parts.query)
             headers = {k.lower(): v for k, v in self.headers.items()}
+            delay = self.stripe._take_delay(method, parts.path)
+            if delay is not None and not delay.after_processing:
+                delay.reached.set()
+                time.sleep(delay.seconds)   # outside the fake's lock: other requests still answer
             status, body = self.stripe.handle_api(method, parts.path, params, headers)
+            if delay is not None and delay.after_processing:
+                delay.reached.set()
+                time.sleep(delay.seconds)
             self._send(status, json.dumps(body).encode(), "application/json")
             return
         if parts.path.startswith("/checkout/pay/"):

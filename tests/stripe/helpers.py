@@ -10,9 +10,11 @@ from hub_app import db as hub_db
 from hub_app.domain.accounts.models import AppUser
 from hub_app.domain.billing import service as billing
 from hub_app.domain.bookings.models import Booking, BookingStatus
+from hub_app.domain.scheduling.models import AdvancePaymentType, Calendar, PriceType, Service
 from hub_app.domain.stores.models import Store
 from hub_app.domain.tenancy import TenantContext
 from hub_app.domain.types import utcnow
+from tests.factories import make_client, make_store
 from tests.stripe.fake_stripe import FakeStripe
 
 @dataclass
@@ -46,6 +48,22 @@ def onboard(fake: FakeStripe, drain, store_id: int) -> str:
     fake.complete_onboarding(account_id)
     drain()
     return account_id
+
+
+def make_paid_shop(fake: FakeStripe, drain) -> PaidShop:
+    """A payment-enabled store, onboarded on the fake, with a €40 service (advance €10) and a client."""
+    with hub_db.unit_of_work(TenantContext.system()) as db:
+        store, manager = make_store(db, stripe_enabled=True, cancellation_cutoff_hours=24)
+        calendar = Calendar(store_id=store.id, name="Chair")
+        service = Service(store_id=store.id, name="Colour", duration_minutes=60, price_type=PriceType.FIXED,
+                          base_price_amount=Decimal("40.00"), payment_enabled=True,
+                          advance_payment_type=AdvancePaymentType.FIXED, advance_payment_amount=Decimal("10.00"))
+        db.add_all([calendar, service])
+        client = make_client(db)
+        db.flush()
+        ids = (store.id, manager.id, client.id, calendar.id, service.id)
+    account_id = onboard(fake, drain, ids[0])
+    return PaidShop(*ids, account_id=account_id, fake=fake)
 
 
 def pending_booking(shop: PaidShop, *, start_in: timedelta = timedelta(days=3), total: str = "40.00",

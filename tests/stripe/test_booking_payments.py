@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from hub_app import db as hub_db
+from hub_app.domain.billing import checkout as opening
 from hub_app.domain.billing import service as billing
 from hub_app.domain.billing.models import Payment, PaymentKind, PaymentRecordStatus
 from hub_app.domain.bookings.models import Booking, BookingStatus, PaymentStatus
@@ -21,10 +22,8 @@ from hub_app.settings import reset_settings_cache
 from tests.stripe.helpers import load, pending_booking, rows
 
 
-def checkout(shop, booking_id: int, **kw) -> billing.CheckoutStart:
-    ctx = shop.client_ctx()
-    with hub_db.unit_of_work(ctx) as db:
-        return billing.start_booking_checkout(db, ctx, booking_id, **kw)
+def checkout(shop, booking_id: int, **kw) -> opening.CheckoutStart:
+    return opening.start_booking_checkout(shop.client_ctx(), booking_id, **kw)
 
 
 def payments_of(booking_id: int) -> list[Payment]:
@@ -57,7 +56,8 @@ def test_advance_paid_through_checkout_confirms_the_booking(shop, worker):
     assert checkout(shop, booking_id).session_id == start.session_id
 
     sent = shop.fake.requests_to("POST", "/v1/checkout/sessions")
-    assert len(sent) == 1 and re.fullmatch(rf"booking-{booking_id}-checkout-v1-1000(-w\d+)?", sent[0].idempotency_key)
+    assert len(sent) == 1 and re.fullmatch(rf"booking-{booking_id}-checkout-v1-1000(-w\d+)?-u[0-9a-f]{{8}}",
+                                        sent[0].idempotency_key)
     assert sent[0].stripe_account == shop.account_id and sent[0].params["metadata"]["booking_id"] == str(booking_id)
 
     shop.fake.pay_checkout_session(start.session_id)
@@ -183,13 +183,13 @@ def test_hosted_checkout_page_pays_and_webhooks_arrive_over_http(shop, worker, w
 def test_a_retried_checkout_sends_the_same_expiry_under_the_same_key():
     """Stripe refuses a key reused with other parameters, so the expiry must not follow the clock."""
     now = datetime(2031, 3, 3, 10, 0, 5, tzinfo=timezone.utc)
-    expiry, window = billing.checkout_expiry(None, now)
-    assert (expiry, window) == billing.checkout_expiry(None, now + timedelta(seconds=590))  # same window
-    assert expiry >= now + billing.CHECKOUT_MIN_LIFETIME and expiry - now < timedelta(minutes=42)
-    later, later_window = billing.checkout_expiry(None, now + timedelta(minutes=10))
-    assert later_window != window and later >= now + timedelta(minutes=10) + billing.CHECKOUT_MIN_LIFETIME
+    expiry, window = opening.checkout_expiry(None, now)
+    assert (expiry, window) == opening.checkout_expiry(None, now + timedelta(seconds=590))  # same window
+    assert expiry >= now + opening.CHECKOUT_MIN_LIFETIME and expiry - now < timedelta(minutes=42)
+    later, later_window = opening.checkout_expiry(None, now + timedelta(minutes=10))
+    assert later_window != window and later >= now + timedelta(minutes=10) + opening.CHECKOUT_MIN_LIFETIME
     # A hold that lasts long enough fixes the expiry by itself: no window in the key.
     hold = now + timedelta(hours=2)
-    assert billing.checkout_expiry(hold, now) == (hold, "") == billing.checkout_expiry(hold, now + timedelta(minutes=25))
+    assert opening.checkout_expiry(hold, now) == (hold, "") == opening.checkout_expiry(hold, now + timedelta(minutes=25))
     # A short hold still gives Stripe its minimum lifetime.
-    assert billing.checkout_expiry(now + timedelta(minutes=15), now)[0] >= now + billing.CHECKOUT_MIN_LIFETIME
+    assert opening.checkout_expiry(now + timedelta(minutes=15), now)[0] >= now + opening.CHECKOUT_MIN_LIFETIME

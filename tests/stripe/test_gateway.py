@@ -17,7 +17,7 @@ def _gateway(fake, retries: int = 0) -> StripeGateway:
     return StripeGateway(fake.secret_key, api_base=fake.url, max_network_retries=retries)
 
 
-# Fixed, as the product fixes it per key (billing.service.checkout_expiry): a retry must send the
+# Fixed, as the product fixes it per key (billing.checkout.checkout_expiry): a retry must send the
 # very same parameters, also when it crosses a second boundary.
 EXPIRES_AT = int(time.time()) + 3600
 

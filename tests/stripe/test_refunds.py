@@ -11,7 +11,7 @@ from sqlalchemy import select
 from hub_app import db as hub_db
 from hub_app.domain.audit.models import AuditEntry
 from hub_app.domain.billing import refunds
-from hub_app.domain.billing import service as billing
+from hub_app.domain.billing import checkout
 from hub_app.domain.billing.models import Payment, PaymentKind, PaymentRecordStatus
 from hub_app.domain.bookings.models import Booking, BookingStatus, PaymentStatus
 from hub_app.domain.errors import ValidationFailed
@@ -21,8 +21,7 @@ from tests.stripe.helpers import load, pending_booking, rows
 def paid_booking(shop, worker, *, pay_full: bool, start_in: timedelta = timedelta(days=3)) -> int:
     booking_id = pending_booking(shop, start_in=start_in)
     ctx = shop.client_ctx()
-    with hub_db.unit_of_work(ctx) as db:
-        start = billing.start_booking_checkout(db, ctx, booking_id, pay_full=pay_full)
+    start = checkout.start_booking_checkout(ctx, booking_id, pay_full=pay_full)
     shop.fake.pay_checkout_session(start.session_id)
     worker()
     return booking_id

@@ -100,7 +100,8 @@ def test_updated_before_created_ends_right(shop, worker):
     fake, plan_id = shop.fake, make_plan()
     sync(admin_ctx())
     price = fake.object(load(SubscriptionPlan, plan_id).stripe_price_id)
-    meta = {"kind": "store_plan", "store_id": str(shop.store_id), "plan_id": str(plan_id)}
+    subscribe_store(shop, plan_id)     # the app starts it: its row id travels in the metadata
+    meta = fake.requests_to("POST", "/v1/checkout/sessions")[-1].params["subscription_data"]["metadata"]
     sub = fake.new_subscription("cus_x", price, meta, None)
     sub["status"] = "incomplete"
     created = fake.make_event("customer.subscription.created", sub, created=1_800_000_000)

@@ -65,10 +65,9 @@ def test_connect_events_verify_with_the_connect_secret_and_duplicates_apply_once
 def test_duplicate_payment_events_record_one_payment(shop, worker):
     booking_id = pending_booking(shop)
     ctx = shop.client_ctx()
-    from hub_app.domain.billing import service as billing
+    from hub_app.domain.billing import checkout
 
-    with hub_db.unit_of_work(ctx) as db:
-        start = billing.start_booking_checkout(db, ctx, booking_id)
+    start = checkout.start_booking_checkout(ctx, booking_id)
     fake = shop.fake
     fake.auto_deliver = False
     fake.pay_checkout_session(start.session_id)
@@ -83,8 +82,10 @@ def test_duplicate_payment_events_record_one_payment(shop, worker):
 
 
 def test_a_failing_event_is_retried_with_its_errors_kept_in_the_inbox(shop, worker):
-    """invoice.paid for a subscription nobody knows yet fails, then succeeds once it exists."""
+    """invoice.paid for a subscription not linked to its row yet fails, then succeeds once the
+    checkout's completion links the subscription to the row the app made when it started it."""
     fake = shop.fake
+    from hub_app.domain.billing import subscriptions
     from hub_app.domain.billing.models import PlanInterval, Subscription, SubscriptionPlan
     from decimal import Decimal
 
@@ -93,14 +94,17 @@ def test_a_failing_event_is_retried_with_its_errors_kept_in_the_inbox(shop, work
         db.add(plan)
         db.flush()
         plan_id = plan.id
-    price = {"id": "price_pro", "object": "price", "unit_amount": 2900, "currency": "eur",
-             "recurring": {"interval": "month"}}
-    subscription = fake.new_subscription("cus_1", price, {}, None)
+    ctx = shop.manager_ctx()
+    with hub_db.unit_of_work(ctx) as db:
+        session_id = subscriptions.start_plan_checkout(db, ctx, plan_id).rsplit("/", 1)[-1]
+    session = fake.object(session_id)
+    price = fake.object(session["line_items_input"]["price"])
+    subscription = fake.new_subscription(session["customer"], price, {}, None)   # no metadata of ours
     invoice = fake.new_invoice(subscription, price, "subscription_create", None)
     assert fake.deliver(fake.make_event("invoice.paid", invoice)) == 200
     time.sleep(0.5)
-    subscription["metadata"] = {"kind": "store_plan", "store_id": str(shop.store_id), "plan_id": str(plan_id)}
-    assert fake.deliver(fake.make_event("customer.subscription.created", subscription)) == 200
+    session.update(status="complete", payment_status="paid", subscription=subscription["id"], url=None)
+    assert fake.deliver(fake.make_event("checkout.session.completed", session)) == 200
     worker(timeout_ms=30_000)
 
     invoice_row = [r for r in inbox_rows() if r.event_type == "invoice.paid"][0]
@@ -123,10 +127,9 @@ def test_events_flow_through_the_real_redis_broker(shop, redis_server, monkeypat
     try:
         booking_id = pending_booking(shop)
         ctx = shop.client_ctx()
-        from hub_app.domain.billing import service as billing
+        from hub_app.domain.billing import checkout
 
-        with hub_db.unit_of_work(ctx) as db:
-            start = billing.start_booking_checkout(db, ctx, booking_id)
+        start = checkout.start_booking_checkout(ctx, booking_id)
         shop.fake.pay_checkout_session(start.session_id)
         shop.fake.wait_idle()
         redis_broker.join(QUEUE, timeout=20_000)

@@ -14,7 +14,7 @@ from hub_app import db as hub_db
 from hub_app.api.v1.deps import StoreScope, operation_id, signed_in_store_scope
 from hub_app.api.v1.errors import error_responses
 from hub_app.api.v1.schemas import MAX_INT, PathId
-from hub_app.domain.billing import refunds, subscriptions
+from hub_app.domain.billing import checkout, refunds, subscriptions
 from hub_app.domain.billing import service as billing
 from hub_app.domain.billing.models import Payment
 
@@ -110,9 +110,9 @@ def refresh_onboarding(scope: StoreScope = Depends(signed_in_store_scope)) -> Pa
 @router.post("/bookings/{booking_id}/checkout", response_model=CheckoutOut, responses=ERRORS)
 def booking_checkout(booking_id: PathId, body: CheckoutIn, scope: StoreScope = Depends(signed_in_store_scope)) -> CheckoutOut:
     """The hosted Checkout URL for a booking's advance, full price or balance (same URL while open)."""
-    with hub_db.unit_of_work(scope.ctx) as db:
-        start = billing.start_booking_checkout(db, scope.ctx, booking_id, pay_full=body.pay_full,
-                                               success_url=body.success_url, cancel_url=body.cancel_url)
+    # No transaction here: the domain keeps Stripe's answer outside its own short ones.
+    start = checkout.start_booking_checkout(scope.ctx, booking_id, pay_full=body.pay_full,
+                                            success_url=body.success_url, cancel_url=body.cancel_url)
     return CheckoutOut(url=start.url, session_id=start.session_id, amount=start.amount, currency=start.currency)
 
 

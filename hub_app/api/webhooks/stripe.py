@@ -1,8 +1,10 @@
 """POST /webhooks/stripe: verify Stripe-Signature over the raw body, record once, enqueue, answer.
 
 One endpoint serves both Stripe endpoints (platform events and Connect events from the stores'
-accounts): a delivery is genuine when it verifies with either signing secret. Nothing is parsed
-or stored before the signature (and its timestamp, 300 s tolerance) checks out. Once recorded the
+accounts): a delivery is genuine when it verifies with either signing secret, and the inbox row
+remembers which one did, because a Connect event is only as trusted as the store whose account
+sent it (billing.event_origin decides what each may act on). Nothing is parsed or stored before
+the signature (and its timestamp, 300 s tolerance) checks out. Once recorded the
 answer is 200 even when the queue is down (see intake.py).
 """
 
@@ -19,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from hub_app import db as hub_db
 from hub_app.api.webhooks.intake import enqueue_recorded
 from hub_app.domain.billing.events import PROVIDER, record_delivery
+from hub_app.domain.integrations.models import VerifiedBy
 from hub_app.domain.tenancy import TenantContext
 from hub_app.settings import get_settings
 
@@ -28,21 +31,24 @@ TOLERANCE_SECONDS = 300
 router = APIRouter()
 
 
-def _secrets() -> list[str]:
+def _secrets() -> list[tuple[VerifiedBy, str]]:
     settings = get_settings()
-    return [s for s in (settings.stripe_webhook_secret, settings.stripe_connect_webhook_secret) if s]
+    return [(name, secret) for name, secret in ((VerifiedBy.PLATFORM, settings.stripe_webhook_secret),
+                                                (VerifiedBy.CONNECT, settings.stripe_connect_webhook_secret))
+            if secret]
 
 
-def verify(payload: bytes, header: str | None, secrets: list[str]) -> bool:
+def verify(payload: bytes, header: str | None, secrets: list[tuple[VerifiedBy, str]]) -> VerifiedBy | None:
+    """Which secret verifies the delivery (None: neither)."""
     if not header:
-        return False
-    for secret in secrets:
+        return None
+    for name, secret in secrets:
         try:
             stripe.WebhookSignature.verify_header(payload.decode("utf-8"), header, secret, TOLERANCE_SECONDS)
-            return True
+            return name
         except (stripe.SignatureVerificationError, UnicodeDecodeError):
             continue
-    return False
+    return None
 
 
 def accept_delivery(payload: bytes, header: str | None) -> tuple[int, dict]:
@@ -50,7 +56,8 @@ def accept_delivery(payload: bytes, header: str | None) -> tuple[int, dict]:
     secrets = _secrets()
     if not secrets:
         return 503, {"error": "stripe webhooks are not configured"}
-    if not verify(payload, header, secrets):
+    verified_by = verify(payload, header, secrets)
+    if verified_by is None:
         return 400, {"error": "invalid signature"}
     try:
         event = json.loads(payload)
@@ -59,7 +66,7 @@ def accept_delivery(payload: bytes, header: str | None) -> tuple[int, dict]:
         return 400, {"error": "invalid payload"}
     with hub_db.unit_of_work(TenantContext.system()) as db:
         inbox_id, is_new = record_delivery(db, event_id=str(event_id), event_type=str(event_type),
-                                           payload=payload.decode("utf-8"))
+                                           payload=payload.decode("utf-8"), verified_by=verified_by)
     if is_new:
         from workers.stripe_actors import process_stripe_event
 

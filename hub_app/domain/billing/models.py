@@ -136,6 +136,9 @@ class Payment(TenantScoped, Timestamped, table=True):
     stripe_checkout_session_id: str | None = Field(default=None, max_length=80, sa_column_kwargs={"unique": True})
     stripe_invoice_id: str | None = Field(default=None, max_length=64, sa_column_kwargs={"unique": True})
     stripe_refund_id: str | None = Field(default=None, max_length=64, sa_column_kwargs={"unique": True})
+    # The idempotency key the app sent when it opened this payment's Checkout session: set before
+    # the call, so a checkout interrupted before its session id was saved is reopened under it.
+    checkout_request_key: str | None = Field(default=None, max_length=120, sa_column_kwargs={"unique": True})
     amount: Decimal = Field(sa_type=money_type(), nullable=False)
     currency: str = Field(max_length=3, nullable=False)
     status: PaymentRecordStatus = Field(sa_type=enum_type(PaymentRecordStatus, "payment_record_status"), nullable=False)

@@ -1,45 +1,37 @@
-"""Booking payments: Connect onboarding, Checkout for a held booking, success, failure, balance.
+"""Booking payments: Connect onboarding, success, failure, holds, balance.
 
 Money flow B (clients pay stores): every charge is a direct charge on the store's connected
-account (`acct_…`). A booking that needs payment is PENDING with `hold_expires_at`; a Checkout
-Session is opened for the advance or the full amount with an idempotency key derived from the
-booking and its attempt number, so retries (ours or the SDK's) never charge twice. A Payment row
-(PENDING) tracks the open session; the webhook events settle it.
+account (`acct_…`). A booking that needs payment is PENDING with `hold_expires_at`; checkout.py
+opens a Checkout Session for the advance, the full amount or the balance, tracked by a PENDING
+Payment row; the webhook events (payment_events.py) settle it.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub_app.domain.accounts.models import AppUser, UserRole
+from hub_app.domain.accounts.models import UserRole
 from hub_app.domain.audit.service import record as audit
 from hub_app.domain.billing.gateway import (
-    ConnectedAccount, GatewayError, PaymentCheckoutRequest, PaymentsGateway, get_gateway,
+    ConnectedAccount, GatewayError, PaymentsGateway, get_gateway,
 )
 from hub_app.domain.billing.models import Payment, PaymentKind, PaymentRecordStatus
-from hub_app.domain.billing.money import from_minor, stripe_currency, to_minor
 from hub_app.domain.bookings.models import Booking, BookingStatus, PaymentStatus
 from hub_app.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from hub_app.domain.permissions import Feature, allowed, require
-from hub_app.domain.scheduling.models import Service
 from hub_app.domain.stores.models import Store
 from hub_app.domain.tenancy import TenantContext
 from hub_app.domain.types import utcnow
-from hub_app.i18n import format_datetime, t
+from hub_app.i18n import t
 from hub_app.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
-# Stripe refuses a Checkout `expires_at` sooner than 30 minutes; the (shorter) slot hold is
-# enforced by expiring the session ourselves when the hold runs out.
-CHECKOUT_MIN_LIFETIME = timedelta(minutes=31)
-CHECKOUT_EXPIRY_WINDOW = timedelta(minutes=10)
 AT_STORE_METHOD = "at_store"
 
 
@@ -136,14 +128,6 @@ def apply_account_state(db: Session, ctx: TenantContext, store: Store, account: 
 # --- booking checkout ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class CheckoutStart:
-    url: str
-    session_id: str
-    amount: Decimal
-    currency: str
-
-
 def _booking_for_payment(db: Session, ctx: TenantContext, booking_id: int) -> Booking:
     booking = db.get(Booking, booking_id)
     if booking is None or (not ctx.bypass and booking.store_id != ctx.store_id):
@@ -160,103 +144,6 @@ def amount_due(booking: Booking, pay_full: bool = False) -> Decimal:
     if paid == 0 and booking.advance_payment_amount and not pay_full:
         return Decimal(booking.advance_payment_amount)
     return max(total - paid, Decimal("0.00"))
-
-
-def start_booking_checkout(db: Session, ctx: TenantContext, booking_id: int, *, pay_full: bool = False,
-                           success_url: str | None = None, cancel_url: str | None = None,
-                           now: datetime | None = None) -> CheckoutStart:
-    """Open (or reopen) the hosted Checkout for a booking's advance, full amount, or balance."""
-    now = now or utcnow()
-    booking = _booking_for_payment(db, ctx, booking_id)
-    store = db.get(Store, booking.store_id)
-    ok, reason = payments_available(store, ctx.locale)
-    if not ok:
-        raise Conflict(reason)
-    if booking.status not in (BookingStatus.PENDING, BookingStatus.CONFIRMED):
-        raise Conflict(t("payments.booking_not_payable", ctx.locale))
-    if booking.status == BookingStatus.PENDING and booking.hold_expires_at and booking.hold_expires_at <= now:
-        raise Conflict(t("booking.hold_expired", ctx.locale))
-    amount = amount_due(booking, pay_full)
-    if amount <= 0:
-        raise Conflict(t("payments.nothing_due", ctx.locale))
-    gateway = require_gateway(ctx.locale)
-    reused = _reuse_open_session(db, ctx, gateway, booking, store, amount)
-    if reused is not None:
-        return reused
-
-    attempt = 1 + (db.scalar(select(func.count()).select_from(Payment).where(
-        Payment.booking_id == booking.id, Payment.stripe_checkout_session_id.is_not(None))) or 0)
-    minor = to_minor(amount, booking.currency)
-    client = db.get(AppUser, booking.client_user_id)
-    service = db.get(Service, booking.service_id)
-    base = get_settings().public_base_url.rstrip("/")
-    page = f"{base}/{store.slug}/bookings/{booking.id}"
-    hold_end = booking.hold_expires_at if booking.status == BookingStatus.PENDING else None
-    expires_at, window = checkout_expiry(hold_end, now)
-    request = PaymentCheckoutRequest(
-        account_id=store.stripe_account_id, amount=minor, currency=stripe_currency(booking.currency),
-        description=t("payments.checkout_description", store.locale, service=service.name if service else "",
-                      when=format_datetime(booking.start_at, store.timezone, store.locale)),
-        metadata={"booking_id": str(booking.id), "store_id": str(store.id), "attempt": str(attempt)},
-        success_url=success_url or f"{page}?payment=success&session_id={{CHECKOUT_SESSION_ID}}",
-        cancel_url=cancel_url or f"{page}?payment=cancelled",
-        expires_at=int(expires_at.timestamp()),
-        # Same booking, attempt and amount -> same key -> Stripe returns the same session.
-        idempotency_key=f"booking-{booking.id}-checkout-v{attempt}-{minor}{window}",
-        customer_email=client.email if client else None,
-        client_reference_id=f"booking-{booking.id}",
-    )
-    try:
-        session = gateway.create_payment_checkout(request)
-    except GatewayError as exc:
-        raise gateway_failure(exc, ctx.locale) from exc
-    payment = Payment(store_id=booking.store_id, user_id=booking.client_user_id, booking_id=booking.id,
-                      kind=PaymentKind.CHARGE, stripe_checkout_session_id=session.id, amount=amount,
-                      currency=booking.currency, status=PaymentRecordStatus.PENDING, payment_date=now)
-    db.add(payment)
-    db.flush()
-    audit(db, ctx, entity=payment, action="checkout_opened",
-          after={"amount": str(amount), "currency": booking.currency, "session": session.id})
-    return CheckoutStart(url=session.url or "", session_id=session.id, amount=amount, currency=booking.currency)
-
-
-def checkout_expiry(hold_end: datetime | None, now: datetime) -> tuple[datetime, str]:
-    """When a Checkout session expires, and what that adds to its idempotency key.
-
-    A retry (double click, a crash before the session was saved) must send exactly the same
-    parameters under its key, or Stripe refuses it, so the expiry may not follow the clock to the
-    second. A hold long enough fixes it; otherwise it is fixed per window of
-    CHECKOUT_EXPIRY_WINDOW (at least CHECKOUT_MIN_LIFETIME ahead, as Stripe requires), and the
-    window is part of the key: a retry in a later window opens a new session instead of failing.
-    """
-    if hold_end is not None and hold_end >= now + CHECKOUT_MIN_LIFETIME:
-        return hold_end, ""
-    step = int(CHECKOUT_EXPIRY_WINDOW.total_seconds())
-    window = int(now.timestamp()) // step
-    return datetime.fromtimestamp((window + 1) * step, timezone.utc) + CHECKOUT_MIN_LIFETIME, f"-w{window}"
-
-
-def _reuse_open_session(db: Session, ctx: TenantContext, gateway: PaymentsGateway, booking: Booking,
-                        store: Store, amount: Decimal) -> CheckoutStart | None:
-    """A still-open session for the same amount is handed out again; others are closed."""
-    pending = db.scalars(select(Payment).where(
-        Payment.booking_id == booking.id, Payment.status == PaymentRecordStatus.PENDING,
-        Payment.stripe_checkout_session_id.is_not(None))).all()
-    for payment in pending:
-        try:
-            session = gateway.retrieve_checkout_session(payment.stripe_checkout_session_id,
-                                                        account_id=store.stripe_account_id)
-            if session.status == "open" and payment.amount == amount and session.url:
-                return CheckoutStart(url=session.url, session_id=session.id, amount=amount,
-                                     currency=booking.currency)
-            if session.status == "open":
-                gateway.expire_checkout_session(session.id, account_id=store.stripe_account_id)
-        except GatewayError as exc:
-            raise gateway_failure(exc, ctx.locale) from exc
-        if session.status != "complete":
-            payment.status = PaymentRecordStatus.FAILED
-            payment.failure_reason = "checkout replaced" if session.status == "open" else "checkout expired"
-    return None
 
 
 # --- settling -----------------------------------------------------------------------------------
@@ -279,45 +166,30 @@ def _settle_status(booking: Booking) -> None:
         booking.payment_status = PaymentStatus.PARTIAL
 
 
-def record_booking_payment(db: Session, ctx: TenantContext, booking_id: int, *, amount_minor: int, currency: str,
-                           checkout_session_id: str | None = None, payment_intent_id: str | None = None,
+def record_booking_payment(db: Session, ctx: TenantContext, payment: Payment, *, payment_intent_id: str | None = None,
                            charge_id: str | None = None, method: str | None = "card") -> Payment | None:
-    """A successful Stripe payment for a booking: idempotent across both events and redeliveries.
+    """The checkout the app opened (`payment`) was paid: idempotent across both events and redeliveries.
 
+    The webhook matched the event to `payment` (the session or intent id the app recorded) and
+    checked its store, amount and currency, so the amount recorded is the one the app asked for.
     Confirms a pending booking. A payment that lands after its booking was released (the hold
     ran out first) is refunded at once: the slot may already belong to someone else.
     Returns the Payment, or None when this payment was already recorded.
     """
-    booking = db.get(Booking, booking_id)
-    if booking is None:
-        raise NotFound(f"booking {booking_id} not found")
-    amount = from_minor(amount_minor, currency)
-    known = [p for p in (
-        _payment_by(db, Payment.stripe_checkout_session_id, checkout_session_id),
-        _payment_by(db, Payment.stripe_payment_intent_id, payment_intent_id)) if p is not None]
-    payment = known[0] if known else None
-    if payment is not None and payment.status in (PaymentRecordStatus.SUCCEEDED, PaymentRecordStatus.REFUNDED):
+    if payment.status in (PaymentRecordStatus.SUCCEEDED, PaymentRecordStatus.REFUNDED):
         if payment_intent_id and not payment.stripe_payment_intent_id:
             payment.stripe_payment_intent_id = payment_intent_id
         if charge_id and not payment.stripe_charge_id:
             payment.stripe_charge_id = charge_id
         return None
-    if payment is None:
-        payment = db.scalars(select(Payment).where(
-            Payment.booking_id == booking.id, Payment.status == PaymentRecordStatus.PENDING,
-            Payment.stripe_payment_intent_id.is_(None), Payment.amount == amount,
-        ).order_by(Payment.id.desc())).first()
-    if payment is None:
-        payment = Payment(store_id=booking.store_id, user_id=booking.client_user_id, booking_id=booking.id,
-                          kind=PaymentKind.CHARGE, amount=amount, currency=booking.currency,
-                          status=PaymentRecordStatus.PENDING, payment_date=utcnow())
-        db.add(payment)
+    booking = db.get(Booking, payment.booking_id)
+    if booking is None:
+        raise NotFound(f"booking {payment.booking_id} not found")
+    amount = Decimal(payment.amount)
     payment.status = PaymentRecordStatus.SUCCEEDED
-    payment.amount = amount
     payment.payment_date = utcnow()
     payment.payment_method = method
     payment.failure_reason = None
-    payment.stripe_checkout_session_id = payment.stripe_checkout_session_id or checkout_session_id
     payment.stripe_payment_intent_id = payment.stripe_payment_intent_id or payment_intent_id
     payment.stripe_charge_id = payment.stripe_charge_id or charge_id
     db.flush()
@@ -337,10 +209,6 @@ def record_booking_payment(db: Session, ctx: TenantContext, booking_id: int, *, 
           after={"status": booking.status.value, "payment_status": booking.payment_status.value,
                  "amount_paid": str(booking.amount_paid)})
     return payment
-
-
-def _payment_by(db: Session, column, value: str | None) -> Payment | None:
-    return db.scalar(select(Payment).where(column == value)) if value else None
 
 
 def release_unpaid_booking(db: Session, ctx: TenantContext, booking_id: int, *, reason: str,

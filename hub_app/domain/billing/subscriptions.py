@@ -4,7 +4,8 @@
   on Stripe, so a changed amount, currency or interval creates a new Price and archives the old.
 - Checkout in subscription mode starts a subscription. A local row (INCOMPLETE) is made first and
   its id travels in the subscription's metadata, so every later event finds its row.
-- Rows are kept true by `apply_subscription` / `apply_invoice` (called from billing.events).
+- Rows are kept true by the webhook events (billing.subscription_events), which act only on rows
+  made here: a subscription the app did not start is refused whatever its metadata says.
 """
 
 from __future__ import annotations

@@ -32,6 +32,9 @@ def process_inbox_event(inbox_id: int) -> str:
         if event is None or event.provider != "calendly" or event.store_id is None:
             return "missing"
         store_id = event.store_id
+        # Counted and committed before the work: a worker that dies while applying still used it.
+        if inbox.claim_attempt(db, inbox_id) is None:
+            return "already processed"
     ctx = TenantContext.system(store_id)
     try:
         with hub_db.unit_of_work(ctx) as db:

@@ -5,15 +5,17 @@ event is new, and answer at once. Workers call `start_processing` / `finish` / `
 attempt and error stays visible in the admin's inbox view. A delivery whose enqueue was lost
 (the queue was down, a process died) stays "received"; `lost_deliveries` finds it for the sweep.
 
-Attempts: a successful attempt is counted by `start_processing` and committed with its work. A
-failed attempt's work is rolled back, and that count with it, so `fail` (its own unit of work)
-counts it again. A row that failed `max_attempts(provider)` times is given up: it stays "failed"
-for an admin to read and replay, and nothing picks it up or applies it again until then.
+Attempts: `claim_attempt` counts an attempt in its own unit of work, committed BEFORE the work
+starts (status "started"). The work then runs in a second unit of work (`start_processing`,
+`finish`); a failure is written by `fail` in a third. So an attempt whose worker dies in the middle
+(killed, out of memory, SystemExit) is counted all the same: once a row used up
+`max_attempts(provider)` attempts, failed or crashed, it is given up and stays "failed" for an
+admin to read and replay, and nothing picks it up or applies it again until then.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -54,6 +56,7 @@ def record_event(db: Session, *, provider: str, event_id: str, event_type: str, 
 MAX_ATTEMPTS = {"stripe": 13, "calendly": 9, "easysms": 10}
 DEFAULT_MAX_ATTEMPTS = 10
 DONE = (InboxStatus.PROCESSED, InboxStatus.IGNORED)
+FINAL = (*DONE, InboxStatus.REFUSED)   # nothing more to do with these rows
 
 
 def max_attempts(provider: str) -> int:
@@ -65,19 +68,41 @@ def gave_up(event: WebhookEvent) -> bool:
     return event.status == InboxStatus.FAILED and event.attempts >= max_attempts(event.provider)
 
 
-def start_processing(db: Session, event_id: int) -> WebhookEvent | None:
-    """Lock the event row for this attempt and count it.
-
-    None when there is nothing to do: already processed (a redelivery), or given up (a message
-    still queued when the last allowed attempt failed must not start another).
-    """
+def _locked(db: Session, event_id: int) -> WebhookEvent | None:
     query = select(WebhookEvent).where(WebhookEvent.id == event_id)
     if db.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
-    event = db.scalar(query)
-    if event is None or event.status in DONE or gave_up(event):
+    return db.scalar(query)
+
+
+def claim_attempt(db: Session, event_id: int) -> WebhookEvent | None:
+    """Count one attempt at applying the row, before any of its work: commit this unit of work
+    first, then apply in another (`start_processing`).
+
+    None when no attempt may start: already done, refused, given up, or its last allowed attempts
+    all ended with the worker gone (still "started"): such a row is marked "failed" here, so a
+    crash that repeats on every try stops being retried instead of looping forever.
+    """
+    event = _locked(db, event_id)
+    if event is None or event.status in FINAL or gave_up(event):
+        return None
+    if event.status == InboxStatus.STARTED and event.attempts >= max_attempts(event.provider):
+        event.status = InboxStatus.FAILED
+        event.last_error = (f"given up: the worker stopped during attempt {event.attempts} "
+                            f"and no attempt is left")[:1000]
         return None
     event.attempts += 1
+    event.status = InboxStatus.STARTED
+    event.last_attempt_at = utcnow()
+    return event
+
+
+def start_processing(db: Session, event_id: int) -> WebhookEvent | None:
+    """Lock the row for the attempt `claim_attempt` counted; None when another attempt finished
+    it meanwhile (a redelivered message) or it is not to be applied at all."""
+    event = _locked(db, event_id)
+    if event is None or event.status in FINAL or gave_up(event):
+        return None
     return event
 
 
@@ -87,28 +112,41 @@ def finish(event: WebhookEvent, *, ignored: bool = False) -> None:
     event.last_error = None
 
 
-def fail(db: Session, event_id: int, error: str) -> int | None:
-    """Record a failed attempt: count it, keep its error, mark the row "failed".
+def refuse(event: WebhookEvent, reason: str) -> None:
+    """A genuine delivery that may not be applied: kept, with why, for the admin's inbox."""
+    event.status = InboxStatus.REFUSED
+    event.processed_at = utcnow()
+    event.last_error = reason[:1000]
 
-    Call it once per failed attempt, in a new unit of work after the attempt's was rolled back
-    (its count went with it). One UPDATE adds to the stored count, so two workers failing the
-    same row at once both count. A row another attempt has finished meanwhile is left alone.
-    Returns the attempts now recorded (None when nothing was changed).
+
+def fail(db: Session, event_id: int, error: str) -> int | None:
+    """Record a failed attempt: keep its error and mark the row "failed".
+
+    Call it once per failed attempt, in a new unit of work after the attempt's was rolled back.
+    The attempt itself was counted (and committed) by `claim_attempt` before the work began, so
+    nothing is added here. A row another attempt has finished meanwhile is left alone.
+    Returns the attempts recorded (None when nothing was changed).
     """
     return db.scalar(
         update(WebhookEvent)
-        .where(WebhookEvent.id == event_id, WebhookEvent.status.not_in(DONE))
-        .values(status=InboxStatus.FAILED, attempts=WebhookEvent.attempts + 1, last_error=error[:1000])
+        .where(WebhookEvent.id == event_id, WebhookEvent.status.not_in(FINAL))
+        .values(status=InboxStatus.FAILED, last_error=error[:1000])
         .returning(WebhookEvent.attempts)
         .execution_options(synchronize_session=False)
     )
 
 
+# An attempt still "started" after this long had its worker stop (attempts take seconds).
+STALE_ATTEMPT = timedelta(minutes=2)
+
+
 def _retryable(provider: str) -> ColumnElement[bool]:
-    """Rows of `provider` still to apply: never tried (or replayed), or failed but not given up."""
+    """Rows of `provider` still to apply: never tried (or replayed), failed but not given up, or
+    left "started" by a worker that stopped (the next claim gives it up if no attempt is left)."""
     return and_(WebhookEvent.provider == provider, or_(
         WebhookEvent.status == InboxStatus.RECEIVED,
         and_(WebhookEvent.status == InboxStatus.FAILED, WebhookEvent.attempts < max_attempts(provider)),
+        and_(WebhookEvent.status == InboxStatus.STARTED, WebhookEvent.last_attempt_at < utcnow() - STALE_ATTEMPT),
     ))
 
 
@@ -127,17 +165,20 @@ def pending_events(db: Session, provider: str, limit: int = 100) -> list[Webhook
 
 
 def lost_deliveries(db: Session, provider: str, received_before: datetime, limit: int = 500) -> list[int]:
-    """Ids of `provider`'s deliveries recorded before `received_before` that no attempt has finished.
+    """Ids of `provider`'s deliveries whose message was lost: recorded before `received_before`
+    and never attempted, or attempted before it by a worker that stopped mid-attempt.
 
-    "received" is the state between the webhook's commit and the end of a worker's first attempt
-    (a failed attempt says "failed" and is retried by the queue itself), so a row still in it after
-    a grace period lost its message. Sending it again is safe: applying a row is idempotent.
-    A "failed" row is never returned, so one that used up its attempts stays where it is.
+    "received" is the state between the webhook's commit and a worker's first attempt, and
+    "started" lasts only while an attempt runs (a failed attempt says "failed" and is retried by
+    the queue itself), so a row still in either after a grace period lost its message. Sending it
+    again is safe: applying a row is idempotent, and `claim_attempt` gives up a row whose attempts
+    are used up. A "failed" row is never returned, so one that used up its attempts stays put.
     """
     return list(db.scalars(
         select(WebhookEvent.id)
-        .where(WebhookEvent.provider == provider, WebhookEvent.status == InboxStatus.RECEIVED,
-               WebhookEvent.received_at < received_before)
+        .where(WebhookEvent.provider == provider, or_(
+            and_(WebhookEvent.status == InboxStatus.RECEIVED, WebhookEvent.received_at < received_before),
+            and_(WebhookEvent.status == InboxStatus.STARTED, WebhookEvent.last_attempt_at < received_before)))
         .order_by(WebhookEvent.received_at)
         .limit(limit)
     ))

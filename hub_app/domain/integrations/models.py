@@ -14,9 +14,22 @@ from hub_app.domain.types import UTCDateTime, enum_type, utcnow
 
 class InboxStatus(str, enum.Enum):
     RECEIVED = "received"
+    # An attempt was counted and committed before the work began; a row left here had its worker
+    # stop mid-attempt (killed, crashed), and that attempt still counts against the limit.
+    STARTED = "started"
     PROCESSED = "processed"
     FAILED = "failed"
     IGNORED = "ignored"
+    # Genuine (signature verified) but not acceptable: it claims what its sender may not claim.
+    # Never applied; `last_error` says why.
+    REFUSED = "refused"
+
+
+class VerifiedBy(str, enum.Enum):
+    """Which of the provider's signing secrets verified a delivery (Stripe has two endpoints)."""
+
+    PLATFORM = "platform"
+    CONNECT = "connect"
 
 
 class WebhookEvent(SQLModel, table=True):
@@ -30,6 +43,8 @@ class WebhookEvent(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("provider", "event_id", name="uq_webhook_event_provider_id"),
         sa.Index("ix_webhook_event_status", "status", "received_at"),
+        # The worker-side queries (pending rows, lost deliveries, lag) all filter by provider.
+        sa.Index("ix_webhook_event_provider_status", "provider", "status", "received_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -44,6 +59,8 @@ class WebhookEvent(SQLModel, table=True):
     received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     processed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     attempts: int = Field(default=0, nullable=False)
+    last_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    verified_by: VerifiedBy | None = Field(default=None, sa_type=enum_type(VerifiedBy, "webhook_verified_by"))
     last_error: str | None = Field(default=None, max_length=1000)
 
 

@@ -83,5 +83,6 @@ def dashboard_counts(db: Session, ctx: TenantContext, now: datetime | None = Non
         failed_notifications=count(select(func.count()).select_from(Notification)
                                    .where(Notification.status == NotificationStatus.FAILED)),
         unprocessed_webhooks=count(select(func.count()).select_from(WebhookEvent)
-                                   .where(WebhookEvent.status.in_([InboxStatus.RECEIVED, InboxStatus.FAILED]))),
+                                   .where(WebhookEvent.status.in_([InboxStatus.RECEIVED, InboxStatus.STARTED,
+                                                                    InboxStatus.FAILED]))),
     )
