@@ -154,6 +154,7 @@ def profile_section() -> rx.Component:
             ),
             on_submit=AccountState.save_profile,
             reset_on_submit=False,
+            no_validate=True,  # our rules name a bad field, not the browser's bubble (see booking.py)
             # Re-mount when the profile loads so the inputs show the stored values.
             key=AccountState.profile.get("email", ""),
             width="100%",

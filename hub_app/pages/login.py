@@ -21,6 +21,7 @@ def login_form() -> rx.Component:
         ),
         on_submit=LoginState.sign_in,
         reset_on_submit=False,
+        no_validate=True,  # our rules name a bad field, not the browser's bubble (see booking.py)
         width="100%",
     )
 

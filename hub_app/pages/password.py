@@ -66,6 +66,7 @@ def forgot_password_page() -> rx.Component:
             spacing="3", width="100%", align="start",
         ),
         on_submit=F.ask, reset_on_submit=False, width="100%",
+        no_validate=True,  # our rules name a bad field, not the browser's bubble (see booking.py)
     )
     return layout(narrow(
         rx.heading(tr("forgot.title"), size="8", as_="h1"),

@@ -221,6 +221,15 @@ def test_an_empty_email_is_named_in_the_flow_sign_in(live_app, page, engine):
     expect(page.locator("#details-email-error")).to_have_text("Enter your email and password.")
 
 
+def test_the_login_page_names_a_malformed_email_itself(live_app, page):
+    page.goto(live_app.url("/login"))
+    page.get_by_label("Email", exact=True).fill("x")
+    page.get_by_label("Password", exact=True).fill("some-password")
+    page.locator("#login-submit").click()
+    expect(page.locator("#login-email-error")).not_to_be_empty()
+    expect(page.get_by_label("Email", exact=True)).to_have_value("x")
+
+
 def test_login_page_returns_client_to_where_they_came_from(live_app, page, engine):
     salon = make_salon(engine)
     email = "login.page.client@example.com"

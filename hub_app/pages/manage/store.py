@@ -56,6 +56,7 @@ def details_form() -> rx.Component:
             spacing="4", width="100%", align="stretch",
         ),
         on_submit=S.save, reset_on_submit=False, key=S.details_key, width="100%",
+        no_validate=True,  # our rules name a bad field, not the browser's bubble (see booking.py)
     )
 
 
