@@ -1,6 +1,6 @@
 """Every admin view in menu order."""
 
-from admin.views.accounts import UserAdmin
+from admin.views.accounts import StoreClientAdmin, UserAdmin
 from admin.views.billing import PaymentAdmin, ServiceSubscriptionAdmin, SubscriptionAdmin, SubscriptionPlanAdmin
 from admin.views.bookings import BookingAdmin
 from admin.views.integrations import (
@@ -16,7 +16,7 @@ from admin.views.stores import StoreAdmin, StorePhotoAdmin
 
 ALL_VIEWS = [
     StoreAdmin, OnboardingView, StorePhotoAdmin,
-    UserAdmin,
+    UserAdmin, StoreClientAdmin,
     ServiceAdmin, CalendarAdmin, CalendarServiceAdmin, OpeningRuleAdmin, DateOverrideAdmin, BlockedPeriodAdmin,
     CalendarSlotAdmin, ExternalBusyTimeAdmin,
     BookingAdmin, PaymentAdmin,

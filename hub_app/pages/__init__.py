@@ -26,6 +26,7 @@ PAGE_MODULES: list[str] = [
     "hub_app.pages.manage.notifications",
     "hub_app.pages.manage.subscription",
     "hub_app.pages.password",
+    "hub_app.pages.invite",
     "hub_app.pages.manage.integrations",
 ]
 
