@@ -163,3 +163,19 @@ def test_bad_and_superseded_invitation_links_are_refused(api, world):
     assert api.post(f"{V1}/invites/accept", json={"token": second}, headers=client).status_code == 200
     assert_error(api.post(f"{V1}/stores/{world.slug_a}/clients/invites", headers=manager,
                           json={"email": world.client_email}), 409)
+
+
+def test_a_store_cannot_mail_the_world_through_invitations(api, world, monkeypatch):
+    from hub_app.domain.clients import invites
+
+    monkeypatch.setattr(invites, "INVITES_PER_STORE_PER_HOUR", 2)
+    manager = bearer(api, world.manager_a_email)
+    for n in range(2):
+        assert api.post(f"{V1}/stores/{world.slug_a}/clients/invites", headers=manager,
+                        json={"email": f"person{n}@example.com"}).status_code == 201
+    assert_error(api.post(f"{V1}/stores/{world.slug_a}/clients/invites", headers=manager,
+                          json={"email": "person3@example.com"}), 429, "rate_limited")
+    assert _messages_to("person3@example.com") == []
+    # Store B's own allowance is untouched.
+    assert api.post(f"{V1}/stores/{world.slug_b}/clients/invites", headers=bearer(api, world.manager_b_email),
+                    json={"email": "person3@example.com"}).status_code == 201

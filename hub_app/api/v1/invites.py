@@ -68,7 +68,7 @@ def _out(row: StoreClient, tz: str) -> InviteOut:
 
 
 @router.post("/stores/{slug}/clients/invites", status_code=201, response_model=InviteOut,
-             responses=error_responses(401, 403, 404, 409, 422))
+             responses=error_responses(400, 401, 403, 404, 409, 422, 429))
 def invite_client(body: InviteIn, scope: StoreScope = Depends(signed_in_store_scope)) -> InviteOut:
     """Email a signed, single-use link (valid 7 days) inviting the person to be a client of this
     store. Staff can book for them once they accept. The answer is the same whether or not the
@@ -88,7 +88,7 @@ def list_invites(scope: StoreScope = Depends(signed_in_store_scope)) -> list[Inv
 
 @router.post("/invites/accept", response_model=InviteAccepted, responses={
     201: {"model": InviteAccepted, "description": "Registered through the link and accepted."},
-    **error_responses(401, 403, 409, 422)})
+    **error_responses(400, 401, 403, 409, 422)})
 def accept_invite(body: InviteAcceptIn, response: Response,
                   caller: Caller = Depends(optional_caller)) -> InviteAccepted:
     """Accept a store's invitation: signed in (bearer token), or registering with `client`."""
