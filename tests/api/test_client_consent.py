@@ -179,3 +179,15 @@ def test_a_store_cannot_mail_the_world_through_invitations(api, world, monkeypat
     # Store B's own allowance is untouched.
     assert api.post(f"{V1}/stores/{world.slug_b}/clients/invites", headers=bearer(api, world.manager_b_email),
                     json={"email": "person3@example.com"}).status_code == 201
+
+
+def test_an_expired_invitation_is_refused(api, world, monkeypatch):
+    from hub_app.domain.clients import invites
+
+    manager = bearer(api, world.manager_a_email)
+    api.post(f"{V1}/stores/{world.slug_a}/clients/invites", headers=manager, json={"email": world.client_email})
+    token = invite_token(world.client_email)
+    monkeypatch.setattr(invites, "INVITE_MAX_AGE", -1)  # as if its days had passed
+    refused = api.post(f"{V1}/invites/accept", json={"token": token}, headers=bearer(api, world.client_email))
+    assert "expired" in assert_error(refused, 422)["message"]
+    assert api.get(f"{V1}/stores/{world.slug_a}/clients", headers=manager).json()["total"] == 0
