@@ -16,6 +16,7 @@ from hub_app.domain.billing.models import (
     SubscriptionStatus,
 )
 from hub_app.domain.bookings.models import Booking, BookingStatus
+from hub_app.domain.clients.models import StoreClient, StoreClientStatus
 from hub_app.domain.integrations.models import CalendlyConnection, CalendlyEventTypeLink
 from hub_app.domain.notifications.models import (
     Channel, Notification, NotificationKind, NotificationTemplate,
@@ -61,6 +62,15 @@ def make_client(db: Session, **kw) -> AppUser:
         phone="+306971234567", address="Athens", age=30, password=PASSWORD))
 
 
+def link_client(db: Session, store_id: int, user_id: int) -> StoreClient:
+    """The person accepted the store's invitation: a client of the store without a booking there."""
+    row = StoreClient(store_id=store_id, user_id=user_id, status=StoreClientStatus.ACTIVE,
+                      email=f"accepted{user_id}@example.com")
+    db.add(row)
+    db.flush()
+    return row
+
+
 def one_of_each_tenant_row(db: Session, store: Store, client: AppUser) -> dict[type, object]:
     """A row in every tenant table for `store`, to probe isolation table by table."""
     sid = store.id
@@ -100,6 +110,7 @@ def one_of_each_tenant_row(db: Session, store: Store, client: AppUser) -> dict[t
         ServiceSubscription(store_id=sid, client_user_id=client.id, service_id=service.id,
                             interval=RecurringInterval.MONTH, status=SubscriptionStatus.ACTIVE),
         AuditEntry(store_id=sid, entity_type="booking", entity_id=booking.id, action="created"),
+        StoreClient(store_id=sid, user_id=client.id, status=StoreClientStatus.ACTIVE, email=client.email),
     ]
     db.add_all(rows[4:])
     db.flush()

@@ -10,9 +10,10 @@ from starlette.requests import Request
 from wtforms import PasswordField, validators
 
 from admin.i18n import column_labels, label
-from admin.views.base import MENU_PEOPLE, HubModelView, run_domain
+from admin.views.base import MENU_PEOPLE, HubModelView, ReadOnlyView, run_domain
 from admin.views.common import run_row_action
 from hub_app.domain.accounts.models import AppUser, UserRole
+from hub_app.domain.clients.models import StoreClient, StoreClientStatus
 from hub_app.domain.accounts.service import MIN_PASSWORD_LENGTH
 from hub_app.domain.platform.service import (
     admin_create_user, archive_user, delete_user, send_password_setup, update_user,
@@ -79,3 +80,21 @@ class UserAdmin(HubModelView, model=AppUser):
     @action(name="send-setup-link", label=label("action.send_setup_link", "Send password setup link"))
     async def send_setup_link_action(self, request: Request):
         return await run_row_action(request, self, send_setup_link_to, "done.setup_link_sent")
+
+
+class StoreClientAdmin(ReadOnlyView, model=StoreClient):
+    """Who is a client of which store by consent (invitations) or as an unclaimed Calendly record.
+
+    Read-only: a person becomes a store's client only by accepting its invitation."""
+
+    name = label("view.store_client", "Store client")
+    name_plural = label("view.store_clients", "Store clients")
+    icon = "fa-solid fa-address-book"
+    category = MENU_PEOPLE
+    column_list = ["id", "store_id", "email", "status", "user_id", "invited_at", "accepted_at"]
+    column_searchable_list = ["email"]
+    column_sortable_list = ["id", "store_id", "invited_at", "accepted_at"]
+    column_filters = [StaticValuesFilter(StoreClient.status, [(s.value, s.value) for s in StoreClientStatus])]
+    column_details_exclude_list = ["invite_token_hash"]
+    column_labels = column_labels("store_id", "email", "status", "user_id", "first_name", "last_name",
+                                  "phone_number", "invited_at", "accepted_at")

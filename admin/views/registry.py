@@ -1,6 +1,6 @@
 """Every admin view in menu order."""
 
-from admin.views.accounts import UserAdmin
+from admin.views.accounts import StoreClientAdmin, UserAdmin
 from admin.views.analytics import AnalyticsView
 from admin.views.billing import PaymentAdmin, ServiceSubscriptionAdmin, SubscriptionAdmin, SubscriptionPlanAdmin
 from admin.views.bookings import BookingAdmin
@@ -18,7 +18,7 @@ from admin.views.trusted_networks import TrustedNetworkAdmin
 
 ALL_VIEWS = [
     StoreAdmin, OnboardingView, AnalyticsView, StorePhotoAdmin,
-    UserAdmin, TrustedNetworkAdmin,
+    UserAdmin, StoreClientAdmin, TrustedNetworkAdmin,
     ServiceAdmin, CalendarAdmin, CalendarServiceAdmin, OpeningRuleAdmin, DateOverrideAdmin, BlockedPeriodAdmin,
     CalendarSlotAdmin, ExternalBusyTimeAdmin,
     BookingAdmin, PaymentAdmin,

@@ -12,6 +12,7 @@ V1_ROUTER_MODULES: list[str] = [
     "hub_app.api.v1.me",
     "hub_app.api.v1.bookings",
     "hub_app.api.v1.clients",
+    "hub_app.api.v1.invites",
     "hub_app.api.v1.calendly",
     "hub_app.api.v1.payments",
 ]

@@ -27,6 +27,7 @@ PAGE_MODULES: list[str] = [
     "hub_app.pages.manage.subscription",
     "hub_app.pages.password",
     "hub_app.pages.confirm_email",
+    "hub_app.pages.invite",
     "hub_app.pages.manage.integrations",
 ]
 

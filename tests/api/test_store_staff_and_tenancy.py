@@ -75,12 +75,17 @@ def test_clients_cannot_use_the_store_lists_or_manager_steps(api, world):
 def test_manager_books_by_phone_for_a_client(api, world):
     manager = bearer(api, world.manager_a_email)
     offer = open_service(api, world.slug_a, manager)
+    client = bearer(api, world.client_email)
+    # Staff book only the store's own clients: this one booked here before.
+    first = api.post(f"{V1}/stores/{world.slug_a}/bookings", headers=client,
+                     json={"service_id": offer.service_id, "start": local_start(booking_day(), 9)})
+    assert first.status_code == 201, first.text
     body = {"service_id": offer.service_id, "start": local_start(booking_day(), 13), "client_user_id": world.client_id}
     response = api.post(f"{V1}/stores/{world.slug_a}/bookings", json=body, headers=manager)
     assert response.status_code == 201, response.text
     assert response.json()["client_user_id"] == world.client_id
-    mine = api.get(f"{V1}/me/bookings", headers=bearer(api, world.client_email)).json()
-    assert [b["id"] for b in mine] == [response.json()["id"]]
+    mine = api.get(f"{V1}/me/bookings", headers=client).json()
+    assert [b["id"] for b in mine] == [response.json()["id"], first.json()["id"]]
 
 
 def test_a_manager_never_reaches_another_store(api, world):

@@ -18,6 +18,7 @@ from hub_app.domain.errors import Conflict, NotAuthenticated, PermissionDenied, 
 from hub_app.domain.tenancy import TenantContext
 from hub_app.domain.types import utcnow
 from tests.bookings.helpers import MONDAY, act, build_shop, new_client
+from tests.factories import link_client
 
 
 def details(email="new.client@example.com", **kw) -> ClientDetails:
@@ -168,6 +169,7 @@ def test_manager_books_for_a_client_on_the_phone(db):
     shop = build_shop(db, calendars=2)
     client, _ = new_client(db, shop)
     act(db, shop.manager_ctx)
+    link_client(db, shop.store.id, client.id)  # staff book only the store's own clients
     booking = book(db, shop.manager_ctx, BookingRequest(service_id=shop.service.id, start=at(shop, "10:00"),
                                                         calendar_id=shop.calendars[1].id), client_user_id=client.id)
     assert booking.client_user_id == client.id and booking.calendar_id == shop.calendars[1].id
@@ -180,6 +182,7 @@ def test_manager_books_for_a_client_on_the_phone(db):
              client_user_id=shop.manager.id)
     assert "client_user_id" in err.value.fields
     other_client, _ = new_client(db, shop)
+    link_client(db, shop.store.id, other_client.id)
     with pytest.raises(SlotTaken):
         book(db, shop.manager_ctx, BookingRequest(service_id=shop.service.id, start=at(shop, "10:00"),
                                                   calendar_id=shop.calendars[1].id), client_user_id=other_client.id)

@@ -22,7 +22,7 @@ from hub_app.domain.errors import PlanLimitReached
 from hub_app.domain.tenancy import TenantContext
 from hub_app.domain.types import utcnow
 from tests.bookings.helpers import MONDAY, act, build_shop
-from tests.factories import make_user
+from tests.factories import link_client, make_user
 
 
 def on_plan(db, shop, limit: int | None) -> SubscriptionPlan:
@@ -77,6 +77,7 @@ def test_the_manager_is_told_which_plan_limits_them_in_their_language(db):
     manager = shop.manager_ctx
     act(db, manager)
     client = client_ctx(db, shop)
+    link_client(db, shop.store.id, client.user_id)  # staff book only the store's own clients
     act(db, manager)
     with pytest.raises(PlanLimitReached, match=f"Your plan “{plan.name}” allows 1 bookings a month"):
         book(db, manager, BookingRequest(service_id=shop.service.id, start=shop.local(MONDAY, "10:00")),

@@ -287,3 +287,37 @@ def test_subscription_shows_usage_and_upgrade_says_payments_are_off(live_app, ta
     page.locator("#service-form").get_by_label("Name", exact=True).fill("Third")
     page.locator("#service-save").click()
     expect(page.locator("#service-form-error")).to_contain_text(f"Small {salon.slug}")
+
+
+def test_invite_someone_new_who_registers_through_the_link(live_app, tablet, engine):
+    page = tablet
+    salon = make_salon(engine, prefix="dash-invite")
+    address = f"invited-{salon.slug}@example.com"
+    sign_in(page, live_app, manager_of(salon))
+    page.goto(live_app.url("/manage/clients"))
+    form = page.locator("#invite-client")
+    form.locator("#invite-email").fill(address)
+    form.locator("#invite-first_name").fill("Anna")
+    page.locator("#invite-send").click()
+    expect(page.locator("#manage-notice")).to_contain_text(address)
+    expect(page.locator("#pending-invitations")).to_contain_text(address)
+    with unit_of_work(TenantContext.system(), engine) as db:
+        body = db.scalar(select(Notification.body).where(Notification.to_address == address))
+    link = re.search(r"(/invite\?token=\S+)", body).group(1)
+
+    visitor = page.context.browser.new_context(viewport=TABLET).new_page()
+    try:
+        visitor.goto(live_app.url(link))
+        expect(visitor.locator("#invite-store")).to_have_text(salon.name)
+        expect(visitor.locator("#invite-address")).to_have_text(address)
+        for field, value in (("first_name", "Anna"), ("last_name", "Nea"), ("phone", "6971234599"),
+                             ("address", "Athens"), ("age", "29"), ("password", "anna-pass-123")):
+            visitor.locator(f"#accept-{field}").fill(value)
+        visitor.locator("#invite-register").click()
+        expect(visitor.locator("#invite-done")).to_contain_text(salon.name)
+    finally:
+        visitor.context.close()
+
+    page.reload()
+    expect(page.locator("#clients-table")).to_contain_text("Anna Nea")
+    expect(page.locator("#pending-invitations")).to_have_count(0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from datetime import timedelta
+from urllib.parse import unquote
 
 import pytest
 from dramatiq.brokers.redis import RedisBroker
@@ -15,7 +16,10 @@ from hub_app.domain.accounts.models import AppUser, UserRole
 from hub_app.domain.accounts.service import verify_password
 from hub_app.domain.bookings.availability import free_slots
 from hub_app.domain.bookings.models import Booking, BookingSource, BookingStatus
+from hub_app.domain.bookings.queries import list_clients
 from hub_app.domain.calendly import service as calendly
+from hub_app.domain.clients.invites import accept_invite, invite_client
+from hub_app.domain.clients.models import StoreClient, StoreClientStatus
 from hub_app.domain.integrations.models import CalendlyConnection, InboxStatus, WebhookEvent
 from hub_app.domain.scheduling.models import ExternalBusyTime
 from hub_app.domain.secrets import decrypt_secret
@@ -77,11 +81,15 @@ def test_invitee_created_makes_a_confirmed_booking_a_client_and_busy_time(fake, 
     assert str(booking.start_time) == "10:00:00" and booking.booking_date == future_day()
     assert str(booking.total_amount) == "25.00" and "Window seat" in booking.notes
     with hub_db.unit_of_work(TenantContext.system()) as db:
+        # An unclaimed record of this store, holding what Calendly sent; its bookings hang on a
+        # placeholder account no one can sign in to or mail.
         client = db.get(AppUser, booking.client_user_id)
-        assert (client.email, client.role, client.first_name, client.last_name) == (
-            "maria@example.com", UserRole.CLIENT, "Maria", "Papadopoulou")
-        assert client.phone_number == "+306971234567"
+        assert (client.role, client.first_name, client.last_name) == (UserRole.CLIENT, "Maria", "Papadopoulou")
+        assert client.email.endswith("@unclaimed.invalid") and client.phone_number == "+306971234567"
         assert not verify_password(client.password_hash, "")  # a random password nobody knows
+        [record] = db.scalars(select(StoreClient)).all()
+        assert (record.store_id, record.user_id, record.status, record.email) == (
+            shop.store_id, client.id, StoreClientStatus.UNCLAIMED, "maria@example.com")
     [busy] = rows(shop.store_id, ExternalBusyTime)
     assert (busy.calendar_id, busy.external_uri, busy.start_at, busy.is_active) == (
         shop.calendar_id, invitee["event"], start, True)
@@ -90,13 +98,32 @@ def test_invitee_created_makes_a_confirmed_booking_a_client_and_busy_time(fake, 
     assert entry.event_id.startswith(f"invitee.created:{invitee['uri']}:")
 
 
-def test_an_existing_client_is_matched_by_email(fake, shop, linked, worker):
+def test_an_invitee_never_attaches_to_an_existing_account_by_email(fake, shop, linked, worker):
+    """Calendly does not verify the address: an account with that email (here a client who only
+    ever booked elsewhere) stays out of this store until the person accepts its invitation."""
     with hub_db.unit_of_work(TenantContext.system()) as db:
-        existing = make_client(db, email="eleni@example.com").id
-    invitee = fake.book(linked, shop.at(future_day(), 11), email="ELENI@example.com")
-    send(fake, worker, "invitee.created", invitee["uri"])
-    [booking] = rows(shop.store_id, Booking)
-    assert booking.client_user_id == existing
+        existing = make_client(db, email="eleni@example.com")
+        existing_id, existing_ctx = existing.id, TenantContext.for_user(existing)
+    first = fake.book(linked, shop.at(future_day(), 11), email="ELENI@example.com", name="Someone Else")
+    second = fake.book(linked, shop.at(future_day(), 12), email="eleni@example.com")
+    send(fake, worker, "invitee.created", first["uri"])
+    send(fake, worker, "invitee.created", second["uri"])
+    one, two = rows(shop.store_id, Booking)
+    assert one.client_user_id != existing_id and one.client_user_id == two.client_user_id  # one record per address
+    manager = shop.ctx()
+    with hub_db.unit_of_work(manager) as db:
+        [summary], _ = list_clients(db, manager)
+        # The store sees what Calendly sent, nothing of the account that has this address.
+        assert (summary.email, summary.full_name, summary.address, summary.age) == (
+            "eleni@example.com", "Someone Else", None, None)
+        invitation = invite_client(db, manager, "eleni@example.com")
+        token = invitation.link.split("token=")[1]
+    with hub_db.unit_of_work(existing_ctx) as db:
+        accept_invite(db, existing_ctx, unquote(token))
+    assert [b.client_user_id for b in rows(shop.store_id, Booking)] == [existing_id, existing_id]
+    with hub_db.unit_of_work(manager) as db:
+        [summary], _ = list_clients(db, manager)
+        assert (summary.user_id, summary.bookings_count) == (existing_id, 2)
 
 
 def test_a_booking_made_on_calendly_removes_that_time_from_the_booking_page(fake, shop, linked, worker):

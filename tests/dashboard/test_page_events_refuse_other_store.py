@@ -49,6 +49,7 @@ NO_IDS = {
     ("NotificationsState", "save_reminder_hours"),
     ("StoreSettingsState", "save"),               # the manager's own store's details
     ("SubscriptionState", "upgrade"),             # plans are platform-wide, not a store's rows
+    ("ClientsState", "invite"),                   # an email address, invited to the manager's store
 }
 
 

@@ -208,3 +208,76 @@ def test_staff_can_still_manage_their_profile_on_the_account_page(world):
     page = open_page(AccountState, path="/account", token=token)
     assert run(page, "load_account") is None   # no redirect to the sign-in page
     assert page.profile["email"] == world.manager_a_email and page.upcoming == [] and page.past == []
+
+
+# --- a foreign client inside the manager's own store --------------------------------------------
+# The rows above probe roles against a store; this one probes one person: a client who only ever
+# booked in store B, as seen by store A's manager through every way a manager reaches clients.
+
+
+def _manager_a_ctx(world) -> TenantContext:
+    with hub_db.unit_of_work(TenantContext.system()) as db:
+        return TenantContext.for_user(db.scalar(select(AppUser).where(AppUser.email == world.manager_a_email)))
+
+
+def _what_manager_a_reaches(api: TestClient, world, manager: dict, service_id: int, hour: int) -> dict[str, object]:
+    from hub_app.domain.dashboard.bookings import BookingFilters
+    from hub_app.domain.dashboard.clients import client_card
+    from hub_app.domain.dashboard.exports import bookings_csv, clients_csv
+    from hub_app.domain.errors import NotFound
+
+    ctx = _manager_a_ctx(world)
+    seen: dict[str, object] = {}
+    booked = api.post(f"{V1}/stores/{world.slug_a}/bookings", headers=manager, json={
+        "service_id": service_id, "start": local_start(booking_day(), hour), "client_user_id": world.client_id})
+    seen["book"] = booked.status_code
+    listed = api.get(f"{V1}/stores/{world.slug_a}/clients", headers=manager).json()
+    seen["list"] = [c["user_id"] for c in listed["items"]]
+    searched = api.get(f"{V1}/stores/{world.slug_a}/clients", params={"search": world.client_email}, headers=manager)
+    seen["search"] = searched.json()["total"]
+    with hub_db.unit_of_work(ctx) as db:
+        try:
+            card = client_card(db, ctx, world.client_id)
+            seen["read"] = (card.email, sorted({b.id for b in card.bookings}))
+        except NotFound:
+            seen["read"] = "not found"
+    try:
+        with hub_db.unit_of_work(ctx) as db:
+            seen["message"] = len(queue_manual(db, ctx, Recipients.one(world.client_id), Channel.SMS, None, "Hello"))
+    except NotFound:
+        seen["message"] = "not found"
+    with hub_db.unit_of_work(ctx) as db:
+        seen["export"] = world.client_email in clients_csv(db, ctx) + bookings_csv(db, ctx, BookingFilters())
+    return seen
+
+
+def test_a_client_of_another_store_is_refused_and_invisible_until_they_accept(api, world):
+    from tests.api.test_client_consent import invite_token
+
+    manager_b = bearer(api, world.manager_b_email)
+    offer_b = open_service(api, world.slug_b, manager_b)
+    client = bearer(api, world.client_email)
+    in_b = api.post(f"{V1}/stores/{world.slug_b}/bookings", headers=client,
+                    json={"service_id": offer_b.service_id, "start": local_start(booking_day(), 9)})
+    assert in_b.status_code == 201, in_b.text
+    manager_a = bearer(api, world.manager_a_email)
+    offer_a = open_service(api, world.slug_a, manager_a)
+
+    before = _what_manager_a_reaches(api, world, manager_a, offer_a.service_id, 10)
+    assert before == {"book": 422, "list": [], "search": 0, "read": "not found", "message": "not found",
+                      "export": False}
+    assert api.get(f"{V1}/bookings/{in_b.json()['id']}", headers=manager_a).status_code == 404
+    assert api.post(f"{V1}/stores/{world.slug_a}/clients/invites", headers=manager_a,
+                    json={"email": world.client_email}).status_code == 201
+    assert _what_manager_a_reaches(api, world, manager_a, offer_a.service_id, 11) == before  # invited ≠ accepted
+
+    assert api.post(f"{V1}/invites/accept", json={"token": invite_token(world.client_email)},
+                    headers=client).status_code == 200
+    after = _what_manager_a_reaches(api, world, manager_a, offer_a.service_id, 12)
+    with hub_db.unit_of_work(TenantContext.system()) as db:
+        in_a = [b.id for b in db.scalars(select(Booking).where(Booking.store_id == world.store_a_id))]
+    assert len(in_a) == 1 and in_b.json()["id"] not in in_a
+    # Allowed now, yet only store A's own history: store B's booking stays out of sight.
+    assert after == {"book": 201, "list": [world.client_id], "search": 1, "read": (world.client_email, in_a),
+                     "message": 1, "export": True}
+    assert api.get(f"{V1}/bookings/{in_b.json()['id']}", headers=manager_a).status_code == 404

@@ -51,8 +51,9 @@ PUBLIC_OPERATIONS = {"read_store", "read_services", "read_service", "availabilit
 # Operations that take no store or record id: nothing of another store to name.
 # Operations whose body names records by id (the rest of the bodies name none).
 BODY_WITH_IDS = {"add_service", "create_booking", "map_calendly_event_type"}
+# accept_invite: the signed token names the store, and only a client (or a registration) may use it.
 UNTENANTED = {"issue_token", "revoke_token", "create_store", "read_profile", "edit_profile", "edit_password",
-              "list_my_bookings", "confirm_email"}
+              "list_my_bookings", "confirm_email", "accept_invite"}
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,7 @@ def snapshot(store_slug: str) -> dict:
             "subscriptions": "SELECT id, status FROM service_subscription WHERE store_id = :i ORDER BY id",
             "calendly": "SELECT state, token_encrypted, webhook_subscription_uri FROM calendly_connection WHERE store_id = :i",
             "links": "SELECT event_type_uri, calendar_id FROM calendly_event_type_link WHERE store_id = :i ORDER BY 1",
+            "clients": "SELECT id, user_id, status, email FROM store_client WHERE store_id = :i ORDER BY id",
         }
         return {name: [tuple(r) for r in db.execute(sa.text(sql), {"i": store_id})] for name, sql in queries.items()}
 
@@ -135,6 +137,7 @@ def body_for(operation: str, ids: Ids) -> object:
         "booking_checkout": {},
         "refund": {},
         "plan_checkout": {"plan_id": 1},
+        "invite_client": {"email": VICTIM["email"], "first_name": "Probe"},
     }.get(operation)
 
 

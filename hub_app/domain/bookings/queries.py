@@ -5,15 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import distinct, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from hub_app.domain.accounts.models import AppUser
 from hub_app.domain.bookings.access import visible_booking
 from hub_app.domain.bookings.models import Booking, BookingStatus
+from hub_app.domain.clients.membership import record_addresses, store_client_ids
 from hub_app.domain.errors import NotAuthenticated, PermissionDenied, ValidationFailed
 from hub_app.domain.permissions import Feature, allowed, require
-from hub_app.domain.tenancy import TenantContext
+from hub_app.domain.tenancy import NO_ID, TenantContext
 from hub_app.i18n import t
 
 MAX_PAGE = 500
@@ -129,26 +130,30 @@ def my_bookings(db: Session, ctx: TenantContext) -> list[Booking]:
 
 def list_clients(db: Session, ctx: TenantContext, search: str | None = None, limit: int = 100,
                  offset: int = 0) -> tuple[list[ClientSummary], int]:
-    """Clients who booked in the store, with their number of bookings and latest start."""
+    """The store's clients (who booked there or accepted its invitation), with their number of
+    bookings there and latest start. Unclaimed Calendly records show the address Calendly sent."""
     require(ctx, Feature.VIEW_CLIENTS)
     limit, offset = _page(limit, offset)
-    conditions = [_search_condition(search)] if search and search.strip() else []
-    total = db.scalar(
-        select(func.count(distinct(Booking.client_user_id)))
-        .join(AppUser, AppUser.id == Booking.client_user_id).where(*conditions)
-    ) or 0
+    store_id = ctx.store_id if ctx.store_id is not None else NO_ID
+    members = select(store_client_ids(store_id).subquery().c.user_id)
+    conditions = [AppUser.id.in_(members)]
+    if search and search.strip():
+        conditions.append(_search_condition(search))
+    total = db.scalar(select(func.count(AppUser.id)).where(*conditions)) or 0
+    counts = (select(Booking.client_user_id, func.count(Booking.id).label("n"), func.max(Booking.start_at).label("last"))
+              .where(Booking.store_id == store_id).group_by(Booking.client_user_id).subquery())
     rows = db.execute(
-        select(AppUser, func.count(Booking.id), func.max(Booking.start_at))
-        .join(Booking, Booking.client_user_id == AppUser.id)
+        select(AppUser, func.coalesce(counts.c.n, 0), counts.c.last)
+        .outerjoin(counts, counts.c.client_user_id == AppUser.id)
         .where(*conditions)
-        .group_by(AppUser.id)
         .order_by(AppUser.last_name, AppUser.first_name, AppUser.id)
         .limit(limit).offset(offset)
     ).all()
+    shown = record_addresses(db, store_id, [user.id for user, _, _ in rows])
     summaries = [
-        ClientSummary(user_id=user.id, first_name=user.first_name, last_name=user.last_name, email=user.email,
-                      phone_number=user.phone_number, address=user.address, age=user.age,
-                      bookings_count=count, last_booking_start=_aware(last))
+        ClientSummary(user_id=user.id, first_name=user.first_name, last_name=user.last_name,
+                      email=shown.get(user.id, user.email), phone_number=user.phone_number, address=user.address,
+                      age=user.age, bookings_count=count, last_booking_start=_aware(last))
         for user, count, last in rows
     ]
     return summaries, total

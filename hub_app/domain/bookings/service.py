@@ -25,6 +25,7 @@ from hub_app.domain.bookings.pricing import advance_due, price_for
 from hub_app.domain.bookings.queries import (  # noqa: F401  (part of this module's interface)
     ClientSummary, get_booking, list_bookings, list_clients, my_bookings,
 )
+from hub_app.domain.clients.membership import bookable_client
 from hub_app.domain.errors import (
     Conflict, NotAuthenticated, PermissionDenied, PlanLimitReached, ValidationFailed,
 )
@@ -97,11 +98,9 @@ def _resolve_client(db: Session, ctx: TenantContext, store: Store, new_client: C
             return register_client(db, new_client, region=store.country or "GR").id  # type: ignore[return-value]
         if client_user_id is None:  # the matrix: staff book for a client, never for themselves
             raise PermissionDenied(t("booking.staff_books_for_clients", ctx.locale))
-        client = db.get(AppUser, client_user_id) if isinstance(client_user_id, int) else None
-        if client is None or client.role != UserRole.CLIENT or not client.is_active:
-            message = t("booking.client_required", ctx.locale)
-            raise ValidationFailed(message, fields={"client_user_id": message})
-        return client.id  # type: ignore[return-value]
+        # Only the store's own clients: a bare user id must not pull anyone else into the store
+        # (their details would then show in its client list). Same answer for unknown ids.
+        return bookable_client(db, ctx, store.id, client_user_id).id  # type: ignore[return-value]
     if ctx.user_id is None and new_client is not None:
         return register_client(db, new_client, region=store.country or "GR").id  # type: ignore[return-value]
     raise NotAuthenticated(t("booking.sign_in_to_book", ctx.locale))

@@ -15,19 +15,18 @@ from __future__ import annotations
 
 import json
 import logging
-import secrets
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
-from hub_app.domain.accounts.models import AppUser, UserRole
-from hub_app.domain.accounts.service import find_user_by_email, hash_password
+from hub_app.domain.accounts.models import AppUser
 from hub_app.domain.bookings.lifecycle import record_created, transition
 from hub_app.domain.bookings.models import Booking, BookingSource, BookingStatus
 from hub_app.domain.bookings.pricing import price_for
 from hub_app.domain.calendly.client import Invitee, ScheduledEvent
 from hub_app.domain.calendly.service import links
+from hub_app.domain.clients.unclaimed import unclaimed_client
 from hub_app.domain.errors import ValidationFailed
 from hub_app.domain.integrations import inbox
 from hub_app.domain.integrations.models import CalendlyEventTypeLink, WebhookEvent
@@ -142,15 +141,10 @@ def _create_booking(db: Session, ctx: TenantContext, link: CalendlyEventTypeLink
 
 
 def client_for_invitee(db: Session, invitee: Invitee, store: Store) -> AppUser:
-    """The account with the invitee's email, or a new client account they can claim later.
-
-    The new account's password is random and never shown: the person sets their own through the
-    password reset, which proves they own the address.
-    """
+    """The account the invitee's bookings in this store hang on: this store's unclaimed record
+    for the address (made on first use), never an existing account found by the email alone
+    (see hub_app.domain.clients.unclaimed). The record holds only what Calendly sent."""
     email = normalize_email(invitee.email)
-    user = find_user_by_email(db, email)
-    if user is not None:
-        return user
     first, last = invitee.first_name, invitee.last_name
     if not first and not last:
         first, _, last = (invitee.name or "").strip().partition(" ")
@@ -160,12 +154,7 @@ def client_for_invitee(db: Session, invitee: Invitee, store: Store) -> AppUser:
             phone = normalize_phone(invitee.text_reminder_number, store.country or "GR")
         except ValidationFailed:
             phone = None
-    user = AppUser(email=email, first_name=(first or "")[:100], last_name=(last or "")[:100],
-                   password_hash=hash_password(secrets.token_urlsafe(32)), role=UserRole.CLIENT,
-                   phone_number=phone, locale=store.locale)
-    db.add(user)
-    db.flush()
-    return user
+    return unclaimed_client(db, store, email=email, first_name=first or "", last_name=last or "", phone=phone)
 
 
 def overlapping(db: Session, calendar_id: int, scheduled: ScheduledEvent) -> list[str]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from hub_app.domain.accounts.models import AppUser, UserRole
+from hub_app.domain.clients.membership import is_store_client, record_addresses
 from hub_app.domain.dashboard.access import dashboard_store
 from hub_app.domain.dashboard.bookings import BookingFilters, BookingView, all_bookings
 from hub_app.domain.errors import NotFound
@@ -30,13 +31,14 @@ class ClientCard:
 
 
 def client_card(db: Session, ctx: TenantContext, client_user_id: int) -> ClientCard:
-    """A client's details and bookings here. Someone who never booked at this store is not
-    one of its clients: NotFound, so no one's details leak by guessing ids."""
+    """A client's details and bookings here. Someone who never booked at this store nor accepted
+    its invitation is not one of its clients: NotFound, so no one's details leak by guessing ids."""
     require(ctx, Feature.VIEW_CLIENTS)
     dashboard_store(db, ctx)
     history = all_bookings(db, ctx, BookingFilters(client_user_id=client_user_id, order="-start"), cap=HISTORY_LIMIT)
     user = db.get(AppUser, client_user_id) if isinstance(client_user_id, int) else None
-    if not history or user is None or user.role != UserRole.CLIENT:
+    if user is None or user.role != UserRole.CLIENT or not (history or is_store_client(db, ctx.store_id, user.id)):
         raise NotFound(t("user.not_found", ctx.locale))
-    return ClientCard(user.id, user.full_name, user.email, user.phone_number or "", user.address or "", user.age,
+    email = record_addresses(db, ctx.store_id, [user.id]).get(user.id, user.email)
+    return ClientCard(user.id, user.full_name, email, user.phone_number or "", user.address or "", user.age,
                       user.locale, history)

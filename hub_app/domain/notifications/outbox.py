@@ -26,6 +26,8 @@ from sqlalchemy.orm import Session
 from hub_app.domain.accounts.models import AppUser, UserRole
 from hub_app.domain.base import new_row
 from hub_app.domain.bookings.models import Booking, BookingStatus
+from hub_app.domain.clients.membership import store_client_ids
+from hub_app.domain.clients.unclaimed import is_placeholder_address
 from hub_app.domain.errors import NotFound, ValidationFailed
 from hub_app.domain.notifications.models import Channel, Notification, NotificationKind, NotificationStatus
 from hub_app.domain.notifications.templates import (
@@ -34,7 +36,7 @@ from hub_app.domain.notifications.templates import (
 from hub_app.domain.permissions import Feature, require
 from hub_app.domain.scheduling.models import Service
 from hub_app.domain.stores.models import Store
-from hub_app.domain.tenancy import TenantContext, context_of
+from hub_app.domain.tenancy import NO_ID, TenantContext, context_of
 from hub_app.domain.types import utcnow
 from hub_app.i18n import SUPPORTED_LOCALES, format_date, format_money, format_time, t
 from hub_app.settings import get_settings
@@ -189,7 +191,10 @@ def add_all_new(db: Session, notifications: list[Notification]) -> list[Notifica
 
 
 def recipient_address(user: AppUser, channel: Channel) -> str | None:
-    return user.email if channel == Channel.EMAIL else user.phone_number
+    if channel == Channel.EMAIL:
+        # An unclaimed Calendly record's placeholder has no address anyone receives mail at.
+        return None if is_placeholder_address(user.email) else user.email
+    return user.phone_number
 
 
 def message_locale(user: AppUser, store: Store) -> str:
@@ -343,12 +348,13 @@ def _manual_targets(db: Session, ctx: TenantContext, recipients: Recipients) -> 
         for booking in bookings:
             first.setdefault(booking.client_user_id, booking)
         return [(db.get(AppUser, uid), b) for uid, b in first.items()]
+    # Only the store's own clients: someone who booked here or accepted its invitation.
+    members = store_client_ids(ctx.store_id if ctx.store_id is not None else NO_ID).subquery()
     if recipients.client_user_id is not None:
         client_ids = [recipients.client_user_id]
     else:
-        client_ids = list(db.scalars(select(Booking.client_user_id).distinct()))
-    # Only the store's own clients (someone who booked here); the booking read is store-scoped.
-    known = set(db.scalars(select(Booking.client_user_id).where(Booking.client_user_id.in_(client_ids)).distinct()))
+        client_ids = list(db.scalars(select(members.c.user_id)))
+    known = set(db.scalars(select(members.c.user_id).where(members.c.user_id.in_(client_ids))))
     if recipients.client_user_id is not None and recipients.client_user_id not in known:
         raise NotFound(t("user.not_found", ctx.locale))
     targets = []

@@ -1,4 +1,5 @@
-"""/manage/clients: everyone who booked here, their history here, export, and a message."""
+"""/manage/clients: everyone who booked here (or accepted an invitation), their history here,
+export, a message, and inviting someone new."""
 
 from __future__ import annotations
 
@@ -38,6 +39,33 @@ def message_form() -> rx.Component:
     )
 
 
+def invite_form() -> rx.Component:
+    """Someone who never booked here joins only by accepting the emailed invitation."""
+    return ui.section(
+        tr("invite.title"),
+        rx.text(tr("invite.hint"), size="2", color_scheme="gray"),
+        rx.form(
+            rx.vstack(
+                ui.grid(
+                    ui.field(tr("field.email"), "email", "", type_="email", prefix="invite"),
+                    ui.field(tr("field.first_name"), "first_name", "", prefix="invite"),
+                    ui.field(tr("field.last_name"), "last_name", "", prefix="invite"),
+                    min_width="12em",
+                ),
+                rx.button(tr("invite.send"), type="submit", id="invite-send"),
+                spacing="2", width="100%",
+            ),
+            on_submit=S.invite, reset_on_submit=True, key=S.invite_key, width="100%",
+        ),
+        rx.cond(S.invitations.length() > 0, rx.vstack(
+            rx.heading(tr("invite.pending"), size="3", as_="h3"),
+            rx.foreach(S.invitations, lambda r: rx.text(r["email"] + " " + r["name"] + " · " + r["sent"], size="2")),
+            spacing="1", width="100%", id="pending-invitations",
+        )),
+        id_="invite-client",
+    )
+
+
 def client_panel() -> rx.Component:
     c = S.client
     return ui.section(
@@ -72,6 +100,7 @@ def content() -> rx.Component:
             spacing="3", wrap="wrap", width="100%",
         ),
         rx.cond(S.client.get("id", "") != "", client_panel()),
+        invite_form(),
         rx.cond(
             S.rows.length() > 0,
             rx.box(rx.table.root(

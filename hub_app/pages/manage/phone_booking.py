@@ -38,6 +38,10 @@ def phone_dialog() -> rx.Component:
                               variant=rx.cond(S.phone_new, "solid", "outline"), id="phone-new-client"),
                     spacing="2", wrap="wrap",
                 ),
+                # Only the store's clients can be booked here; anyone else is invited first.
+                rx.text(tr("invite.hint"), " ", rx.link(tr("invite.title"), href="/manage/clients" + S.store_query,
+                                                         id="phone-invite-link"),
+                        size="1", color_scheme="gray"),
                 rx.heading(tr("manage.bookings.step_time"), size="3", as_="h3"),
                 rx.form(
                     ui.grid(

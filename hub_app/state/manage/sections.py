@@ -10,6 +10,7 @@ import reflex as rx
 from hub_app.domain.errors import DomainError
 from hub_app.i18n import t
 from hub_app.settings import get_settings
+from hub_app.state.manage import actions_invites as invites
 from hub_app.state.manage import actions_more as actions
 from hub_app.state.manage.base import ManageState, form_text, parse_id
 
@@ -79,6 +80,8 @@ class ClientsState(ManageState):
     history: list[dict[str, str]] = []
     message_key: int = 0
     message_token: str = ""
+    invitations: list[dict[str, str]] = []
+    invite_key: int = 0
 
     @rx.var
     def page_count(self) -> int:
@@ -86,6 +89,17 @@ class ClientsState(ManageState):
 
     def _load(self, ctx) -> None:
         self.rows, self.total = actions.client_rows(ctx, self.search, self.page, PAGE_SIZE)
+        self.invitations = invites.invitation_rows(ctx)
+
+    @rx.event
+    def invite(self, form: dict):
+        """Someone who has not booked here: they become a client once they accept the email."""
+        sent = self._attempt(lambda ctx: invites.send_invitation(
+            ctx, form_text(form, "email"), form_text(form, "first_name"), form_text(form, "last_name")))
+        if sent is not None:
+            self.invite_key += 1
+            self.invitations = self._attempt(invites.invitation_rows) or []
+            self.notice_text = t("invite.sent", self._loc(), email=sent)
 
     @rx.event
     def load(self):
