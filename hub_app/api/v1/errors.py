@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hub_app.api.v1.schemas import ErrorResponse
@@ -132,6 +133,21 @@ def _allowed_methods(request: Request) -> str:
 _HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 
 
+def is_unique_violation(exc: IntegrityError) -> bool:
+    """PostgreSQL's unique_violation (SQLSTATE 23505), or SQLite's "UNIQUE constraint failed"."""
+    return getattr(exc.orig, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(exc.orig)
+
+
+async def integrity_error(request: Request, exc: Exception) -> JSONResponse:
+    """A race the domain did not settle itself: two requests created the same unique thing at
+    once. The loser's change was rolled back whole, so the caller may simply look and retry."""
+    assert isinstance(exc, IntegrityError)
+    if not is_unique_violation(exc):
+        return await unexpected_error(request, exc)
+    logger.warning("Unique-constraint race on %s %s: %s", request.method, request.url.path, exc.orig)
+    return error_json(409, "conflict", t("api.just_taken", _locale(request)))
+
+
 async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     logger.exception("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_json(500, "internal_error", t("api.internal_error", _locale(request)))
@@ -141,4 +157,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, domain_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(IntegrityError, integrity_error)
     app.add_exception_handler(Exception, unexpected_error)

@@ -11,6 +11,7 @@ from functools import lru_cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import bindparam, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hub_app.domain.accounts import signin_throttle
@@ -109,8 +110,18 @@ def register_client(db: Session, details: ClientDetails, region: str = "GR") -> 
         password_hash=hash_password(details.password), role=UserRole.CLIENT, locale=details.locale,
         password_changed_at=utcnow(),
     )
-    db.add(user)
-    db.flush()
+    try:
+        # Its own savepoint: two registrations of one email racing each other both pass the
+        # check above, and the loser's insert waits for the winner's commit, then breaks the
+        # unique index. That is "this email is taken", said as such, not a 500.
+        with db.begin_nested():
+            db.add(user)
+            db.flush()
+    except IntegrityError as exc:
+        if not any(name in str(exc.orig) for name in ("uq_app_user_email", "app_user.email")):
+            raise  # PostgreSQL names the constraint, SQLite the column
+        raise Conflict(t("auth.email_taken", details.locale),
+                       fields={"email": t("auth.email_taken", details.locale)}) from None
     return user
 
 

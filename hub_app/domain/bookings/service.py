@@ -137,9 +137,15 @@ def book(db: Session, ctx: TenantContext, request: BookingRequest, new_client: C
         booking = repeat or _book_for(db, ctx, request, service, store, start, client_id, key)
         if savepoint is not None:
             savepoint.commit()
-    except BaseException:
+    except BaseException as exc:
         if savepoint is not None and savepoint.is_active:
             savepoint.rollback()
+        if key and isinstance(exc, Conflict):
+            # The same request sent twice at once (a double submit): its twin registered the
+            # email and booked while this one waited, so answer with that booking.
+            existing = by_key(db, store, key)
+            if existing is not None:
+                return _replay(db, ctx, existing, request, start, new_client, client_user_id)
         raise
     return booking
 
