@@ -6,13 +6,13 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hub_app.domain.accounts.lookups import session_and_user, session_by_token, user_by_email
 from hub_app.domain.accounts.models import AppUser, AuthSession, LoginFailure, UserRole
 from hub_app.domain.errors import Conflict, NotAuthenticated, NotFound, RateLimited, ValidationFailed
 from hub_app.domain.permissions import Feature, require
@@ -20,6 +20,7 @@ from hub_app.domain.tenancy import TenantContext
 from hub_app.domain.types import utcnow
 from hub_app.domain.validation import check_age, normalize_email, normalize_phone, require_text
 from hub_app.i18n import t
+from hub_app.row_security import act_as_user
 from hub_app.settings import get_settings
 
 MIN_PASSWORD_LENGTH = 8
@@ -94,7 +95,7 @@ def validate_client_details(details: ClientDetails, region: str = "GR", locale: 
 
 
 def find_user_by_email(db: Session, email: str) -> AppUser | None:
-    return db.scalar(select(AppUser).where(AppUser.email == email.strip().lower()))
+    return user_by_email(db, email.strip().lower())
 
 
 def register_client(db: Session, details: ClientDetails, region: str = "GR") -> AppUser:
@@ -172,6 +173,7 @@ def authenticate(db: Session, email: str, password: str, ip: str | None = None,
         db.add(LoginFailure(email=email[:254], ip_address=ip))
         db.flush()
         raise NotAuthenticated(t("auth.invalid_credentials", locale))
+    act_as_user(db, user.id)  # proved by the password: the new session and a rehash are theirs to write
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user, open_session_token(db, user, ip)
@@ -185,18 +187,11 @@ def open_session_token(db: Session, user: AppUser, ip: str | None = None) -> str
     return token
 
 
-@lru_cache(maxsize=None)
-def _session_by_token():
-    # Built once: every signed-in request runs it.
-    return (select(AuthSession, AppUser).join(AppUser, AppUser.id == AuthSession.user_id)
-            .where(AuthSession.token_hash == bindparam("token_hash")))
-
-
 def user_for_token(db: Session, token: str | None) -> AppUser | None:
     """The signed-in user for a session token, or None when it is unknown, expired or revoked."""
     if not token:
         return None
-    row = db.execute(_session_by_token(), {"token_hash": _token_hash(token)}).first()
+    row = session_and_user(db, _token_hash(token))
     if row is None:
         return None
     session, user = row
@@ -216,8 +211,9 @@ def signed_in_user(revoked_at: datetime | None, expires_at: datetime | None, use
 
 
 def logout(db: Session, token: str) -> None:
-    session = db.scalar(select(AuthSession).where(AuthSession.token_hash == _token_hash(token)))
+    session = session_by_token(db, _token_hash(token))
     if session is not None and session.revoked_at is None:
+        act_as_user(db, session.user_id)  # the token is the proof: its holder may end it
         session.revoked_at = utcnow()
 
 
