@@ -4,11 +4,13 @@ On PostgreSQL a store's staff rows (app_user) and every session (auth_session) a
 row-level security, which cannot let a transaction see them before it knows who is asking. These
 reads go through SECURITY DEFINER functions (migration 0010) that return exactly the row asked
 for by its email or its token hash, and nothing else; the objects come back as ordinary ORM rows.
-SQLite has no row-level security: the same reads are plain selects.
+SQLite has no row-level security: the same reads are plain selects. A session's user is returned
+only while the session is neither revoked nor expired and the user active.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import lru_cache
 
 import sqlalchemy as sa
@@ -17,6 +19,7 @@ from sqlalchemy.orm import Session, aliased
 
 from hub_app.domain.accounts.models import AppUser, AuthSession
 from hub_app.domain.stores.models import Store
+from hub_app.domain.types import utcnow
 
 
 def _rows_of(model: type, function, param: str):
@@ -42,19 +45,29 @@ def user_by_email(db: Session, email: str) -> AppUser | None:
 
 
 @lru_cache(maxsize=None)
-def _session_and_user(postgres: bool):
+def _signed_in(postgres: bool):
     # Built once: every signed-in request runs it.
     if not postgres:
-        return (select(AuthSession, AppUser).join(AppUser, AppUser.id == AuthSession.user_id)
+        return (select(AuthSession.revoked_at, AuthSession.expires_at, AppUser)
+                .join(AppUser, AppUser.id == AuthSession.user_id)
                 .where(AuthSession.token_hash == bindparam("token_hash")))
-    session = _rows_of(AuthSession, func.hub_session_by_token, "token_hash")
-    user = _rows_of(AppUser, func.hub_user_by_session, "token_hash")
-    return select(session, user).join(user, user.id == session.user_id)
+    return select(_rows_of(AppUser, func.hub_signed_in_user, "token_hash"))
 
 
-def session_and_user(db: Session, token_hash: str) -> tuple[AuthSession, AppUser] | None:
-    row = db.execute(_session_and_user(_postgres(db)), {"token_hash": token_hash}).first()
-    return (row[0], row[1]) if row is not None else None
+def signed_in_user_for(db: Session, token_hash: str) -> AppUser | None:
+    """The active user of a session that is neither revoked nor expired, or None."""
+    if not _postgres(db):
+        row = db.execute(_signed_in(False), {"token_hash": token_hash}).first()
+        return live_user(*row) if row is not None else None
+    user = db.scalar(_signed_in(True), {"token_hash": token_hash})
+    return user if user is not None and user.is_active else None
+
+
+def live_user(revoked_at: datetime | None, expires_at: datetime | None, user: AppUser | None) -> AppUser | None:
+    """The session's user while the session is neither revoked nor expired and the user active."""
+    if user is None or expires_at is None or revoked_at is not None or expires_at <= utcnow() or not user.is_active:
+        return None
+    return user
 
 
 @lru_cache(maxsize=None)
@@ -69,24 +82,28 @@ def session_by_token(db: Session, token_hash: str) -> AuthSession | None:
 
 
 @lru_cache(maxsize=None)
-def _store_and_session(postgres: bool):
+def _store_and_user(postgres: bool):
     # Built once: every signed-in request to a store's routes asks for both.
     if not postgres:
-        session, user = AuthSession, AppUser
-        return (select(Store, session.revoked_at, session.expires_at, user)
+        return (select(Store, AuthSession.revoked_at, AuthSession.expires_at, AppUser)
                 .select_from(Store)
-                .outerjoin(session, session.token_hash == bindparam("token_hash"))
-                .outerjoin(user, user.id == session.user_id)
+                .outerjoin(AuthSession, AuthSession.token_hash == bindparam("token_hash"))
+                .outerjoin(AppUser, AppUser.id == AuthSession.user_id)
                 .where(Store.slug == bindparam("slug")))
-    session = _rows_of(AuthSession, func.hub_session_by_token, "token_hash")
-    user = _rows_of(AppUser, func.hub_user_by_session, "token_hash")
-    return (select(Store, session.revoked_at, session.expires_at, user)
-            .select_from(Store)
-            .outerjoin(session, true())
-            .outerjoin(user, user.id == session.user_id)
-            .where(Store.slug == bindparam("slug")))
+    # One SECURITY DEFINER call: the user of the live session (the function checks revoked and
+    # expired), joined to the store row in the same statement.
+    user = _rows_of(AppUser, func.hub_signed_in_user, "token_hash")
+    return select(Store, user).select_from(Store).outerjoin(user, true()).where(Store.slug == bindparam("slug"))
 
 
-def store_and_session(db: Session, slug: str, token_hash: str):
-    """(store, session revoked_at, session expires_at, user) for a current slug, or None."""
-    return db.execute(_store_and_session(_postgres(db)), {"slug": slug, "token_hash": token_hash}).first()
+def store_and_user(db: Session, slug: str, token_hash: str) -> tuple[Store, AppUser | None] | None:
+    """The store at a current slug and the active user of a live session, in one round trip;
+    None when no store has that slug now."""
+    if not _postgres(db):
+        row = db.execute(_store_and_user(False), {"slug": slug, "token_hash": token_hash}).first()
+        return (row[0], live_user(*row[1:])) if row is not None else None
+    row = db.execute(_store_and_user(True), {"slug": slug, "token_hash": token_hash}).first()
+    if row is None:
+        return None
+    store, user = row
+    return store, user if user is not None and user.is_active else None

@@ -5,14 +5,14 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hub_app.domain.accounts.lookups import session_and_user, session_by_token, user_by_email
+from hub_app.domain.accounts.lookups import session_by_token, signed_in_user_for, user_by_email
 from hub_app.domain.accounts.models import AppUser, AuthSession, LoginFailure, UserRole
 from hub_app.domain.errors import Conflict, NotAuthenticated, NotFound, RateLimited, ValidationFailed
 from hub_app.domain.permissions import Feature, require
@@ -191,23 +191,13 @@ def user_for_token(db: Session, token: str | None) -> AppUser | None:
     """The signed-in user for a session token, or None when it is unknown, expired or revoked."""
     if not token:
         return None
-    row = session_and_user(db, _token_hash(token))
-    if row is None:
-        return None
-    session, user = row
-    return signed_in_user(session.revoked_at, session.expires_at, user)
+    return signed_in_user_for(db, _token_hash(token))
 
 
 def session_token_hash(token: str) -> str:
     """What the sessions table keeps of a token (for lookups joined to other reads)."""
     return _token_hash(token)
 
-
-def signed_in_user(revoked_at: datetime | None, expires_at: datetime | None, user: AppUser | None) -> AppUser | None:
-    """The session's user while the session is neither revoked nor expired and the user active."""
-    if user is None or expires_at is None or revoked_at is not None or expires_at <= utcnow() or not user.is_active:
-        return None
-    return user
 
 
 def logout(db: Session, token: str) -> None:

@@ -8,10 +8,10 @@ from functools import lru_cache
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from hub_app.domain.accounts.lookups import store_and_session
+from hub_app.domain.accounts.lookups import store_and_user
 from hub_app.domain.accounts.models import AppUser, UserRole
 from hub_app.domain.accounts.service import (
-    create_user, session_token_hash, signed_in_user, user_for_token,
+    create_user, session_token_hash, user_for_token,
 )
 from hub_app.domain.errors import NotFound, ValidationFailed
 from hub_app.domain.permissions import Feature, require
@@ -82,13 +82,13 @@ def store_and_signed_in_user(db: Session, slug: str, token: str,
                              locale: str | None = None) -> tuple[Store, AppUser | None]:
     """`get_store_by_slug` and `user_for_token` in one round trip (both when the slug is the
     store's current one; an old slug takes the two reads)."""
-    row = store_and_session(db, _clean_slug(slug), session_token_hash(token))
-    if row is None:
+    found = store_and_user(db, _clean_slug(slug), session_token_hash(token))
+    if found is None:
         return get_store_by_slug(db, slug, locale), user_for_token(db, token)
-    store, revoked_at, expires_at, user = row
+    store, user = found
     if not store.is_active:
         raise NotFound(t("store.not_found", locale))
-    return store, signed_in_user(revoked_at, expires_at, user)
+    return store, user
 
 
 def get_store(db: Session, store_id: int, locale: str | None = None) -> Store:
