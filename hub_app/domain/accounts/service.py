@@ -173,7 +173,7 @@ def authenticate(db: Session, email: str, password: str, ip: str | None = None,
         db.add(LoginFailure(email=email[:254], ip_address=ip))
         db.flush()
         raise NotAuthenticated(t("auth.invalid_credentials", locale))
-    act_as_user(db, user.id)  # proved by the password: the new session and a rehash are theirs to write
+    act_as_user(db, user.id)  # proved by the password: a rehash of their own row is theirs to write
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user, open_session_token(db, user, ip)
@@ -182,6 +182,9 @@ def authenticate(db: Session, email: str, password: str, ip: str | None = None,
 def open_session_token(db: Session, user: AppUser, ip: str | None = None) -> str:
     token = secrets.token_urlsafe(32)
     ttl = timedelta(hours=get_settings().session_ttl_hours)
+    # Called once the user is known (a password checked, an account just registered): the
+    # session row is theirs, which row-level security must see before it lets the insert in.
+    act_as_user(db, user.id)
     db.add(AuthSession(user_id=user.id, token_hash=_token_hash(token), expires_at=utcnow() + ttl, ip_address=ip))
     db.flush()
     return token
