@@ -15,7 +15,7 @@ config = rx.Config(
     telemetry_enabled=False,
     show_built_with_reflex=False,
     # Used by rx.session(); the domain layer builds its own engine from the same URL.
-    db_url=settings.resolved_database_url,
+    db_url=settings.app_database_url,
     # Set -> Reflex keeps state in Redis (required with more than one server worker).
     # Unset -> state on local disk (.states/), fine for one worker.
     redis_url=settings.redis_url,

@@ -1,8 +1,8 @@
 """Mount the admin panel at /admin (called by hub_app.api.app.create_api).
 
 Sessions: SQLAdmin's own reads and simple writes use sessions that carry the system tenant
-context (bypass), so on PostgreSQL the transaction publishes `app.bypass_rls=on` (hub_app.db)
-and row-level security lets the admin see every store. Writes with business meaning go through
+context (bypass), so on PostgreSQL the transaction unlocks cross-store access with the app's
+key (hub_app.row_security) and row-level security lets the admin see every store. Writes with business meaning go through
 the domain with the signed-in admin's context instead (views.base.run_domain).
 """
 

@@ -27,6 +27,12 @@ def migrate(database_url: str | None = None) -> None:
         Path(url.split("///", 1)[-1]).parent.mkdir(parents=True, exist_ok=True)
     # "heads": parallel branches of migrations are applied together until they are merged.
     command.upgrade(alembic_config(url), "heads")
+    if url.startswith("postgresql"):
+        # Every deploy: the app's login role, its password and the cross-store key follow the
+        # current settings (DB_APP_PASSWORD, HUB_SECRET_KEY), not those of the first migration.
+        from hub_app.row_security import sync_app_role_at
+
+        sync_app_role_at(url)
 
 
 def create_admin(email: str, password: str) -> int:

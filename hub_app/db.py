@@ -1,9 +1,11 @@
 """Engines and sessions. Every domain session is bound to a TenantContext.
 
 SQLite (the embedded default) runs in WAL mode with `BEGIN IMMEDIATE` transactions, so two
-bookings racing for one slot are serialised by the database. PostgreSQL connections switch to a
-non-superuser role (settings.db_app_role) so row-level security applies even when the login
-user owns the tables, and each transaction publishes the tenant context for the RLS policies.
+bookings racing for one slot are serialised by the database. On PostgreSQL the app logs in as its
+own role (settings.db_app_role: no superuser, no BYPASSRLS, owns no table), so row-level security
+applies to everything it runs and no `RESET ROLE` can lift it; each transaction publishes the
+tenant context for the policies. Cross-store work is unlocked with a key only the app knows
+(hub_app.row_security), not with a setting any SQL could write.
 """
 
 from __future__ import annotations
@@ -12,31 +14,34 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
 import hub_app.domain.models  # noqa: F401  (every table registered before first use)
 from hub_app.domain.tenancy import NO_ID, TenantContext, context_of
+from hub_app.row_security import publish_rls
 from hub_app.settings import get_settings
 
 
 def make_engine(url: str | None = None, *, app_role: str | None = "", pool_size: int = 10) -> Engine:
-    """Create an engine. `app_role=""` means the configured role; None means none (migrations)."""
+    """Create the app's engine.
+
+    Without `url`: settings.app_database_url. With the owner's `url` (tests, benchmarks), the
+    configured app role (or `app_role`) and DB_APP_PASSWORD are put in its place; `app_role=None`
+    connects as `url` says (migrations, setup).
+    """
     settings = get_settings()
-    url = url or settings.resolved_database_url
-    if app_role == "":
+    if url is None:
+        url = settings.app_database_url if app_role == "" else settings.resolved_database_url
+    elif app_role == "":
         app_role = settings.db_app_role or None
     if url.startswith("sqlite"):
         return _sqlite_engine(url)
-    engine = create_engine(url, pool_pre_ping=True, pool_use_lifo=True, pool_size=pool_size, max_overflow=pool_size)
     if app_role:
-        @event.listens_for(engine, "connect")
-        def _set_role(dbapi_connection, _record):  # pragma: no cover - trivial
-            with dbapi_connection.cursor() as cursor:
-                cursor.execute(f'SET ROLE "{app_role}"')
-            dbapi_connection.commit()
-
-    return engine
+        parsed = make_url(url)
+        password = settings.db_app_password if parsed.username != app_role else parsed.password
+        url = parsed.set(username=app_role, password=password)
+    return create_engine(url, pool_pre_ping=True, pool_use_lifo=True, pool_size=pool_size, max_overflow=pool_size)
 
 
 def _sqlite_engine(url: str) -> Engine:
@@ -110,16 +115,8 @@ def rescope(session: Session, ctx: TenantContext) -> None:
 
 
 def _publish(connection, ctx: TenantContext | None) -> None:
-    store_id, user_id = ctx.criteria_ids if ctx else (-1, -1)
-    bypass = "on" if ctx is not None and ctx.bypass else "off"
-    connection.execute(
-        text(
-            "SELECT set_config('app.store_id', :store_id, true),"
-            " set_config('app.user_id', :user_id, true),"
-            " set_config('app.bypass_rls', :bypass, true)"
-        ),
-        {"store_id": str(store_id), "user_id": str(user_id), "bypass": bypass},
-    )
+    store_id, user_id = ctx.criteria_ids if ctx else (NO_ID, NO_ID)
+    publish_rls(connection, store_id, user_id, bypass=ctx is not None and ctx.bypass)
 
 
 def session_factory(engine: Engine | None = None) -> sessionmaker[Session]:

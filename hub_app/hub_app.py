@@ -43,10 +43,23 @@ async def embedded_dramatiq_worker():
         await asyncio.to_thread(broker_module.stop_embedded_worker, worker)
 
 
+@contextlib.asynccontextmanager
+async def database_role_check():
+    """Production refuses to serve as a database user that row-level security does not bind
+    (superuser, BYPASSRLS, or the tables' owner): checked when the server starts, not at build."""
+    from hub_app.db import get_engine
+    from hub_app.row_security import check_app_role
+
+    if get_settings().is_production:
+        await asyncio.to_thread(check_app_role, get_engine())
+    yield
+
+
 app = rx.App(
     # A callable, not an instance: Reflex calls it with its own ASGI app each time it builds
     # the backend, and we return a NEW FastAPI app wrapping it (see hub_app/api/app.py).
     api_transformer=wrap_reflex,
 )
 register_pages(app)
+app.register_lifespan_task(database_role_check)
 app.register_lifespan_task(embedded_dramatiq_worker)

@@ -28,8 +28,13 @@ class Settings(BaseSettings):
 
     database_url: str | None = None
     redis_url: str | None = None
-    # Non-superuser PostgreSQL role the app switches to so row-level security applies.
-    db_app_role: str = "hub_app"
+    # PostgreSQL: the login role the app connects as (no superuser, no BYPASSRLS, owns nothing),
+    # so row-level security applies to every statement it runs. DATABASE_URL is the tables'
+    # owner, used by `migrate`, which creates or updates this role with DB_APP_PASSWORD.
+    db_app_role: str = "hub_tenant"
+    db_app_password: str | None = None
+    # The app's own URL when it is not DATABASE_URL with DB_APP_ROLE/DB_APP_PASSWORD swapped in.
+    database_app_url: str | None = None
     sqlite_path: Path = PROJECT_ROOT / "data" / "hub.db"
 
     port: int = 3000
@@ -88,13 +93,24 @@ class Settings(BaseSettings):
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:
-            url = self.database_url
-            # psycopg 3 is the PostgreSQL driver; accept the common spellings.
-            for prefix in ("postgres://", "postgresql://"):
-                if url.startswith(prefix):
-                    return "postgresql+psycopg://" + url[len(prefix):]
-            return url
+            return _psycopg_url(self.database_url)
         return f"sqlite:///{self.sqlite_path}"
+
+    @property
+    def app_database_url(self) -> str:
+        """Where the app's own connections go: on PostgreSQL as DB_APP_ROLE, never as the owner."""
+        if self.database_app_url:
+            return _psycopg_url(self.database_app_url)
+        url = self.resolved_database_url
+        if not url.startswith("postgresql") or not self.db_app_role:
+            return url
+        from sqlalchemy.engine import make_url
+
+        parsed = make_url(url)
+        password = self.db_app_password
+        if password is None and parsed.username == self.db_app_role:
+            password = parsed.password  # DATABASE_URL already names the app's role
+        return parsed.set(username=self.db_app_role, password=password).render_as_string(hide_password=False)
 
     @property
     def is_postgres(self) -> bool:
@@ -109,6 +125,14 @@ class Settings(BaseSettings):
                 "HUB_SECRET_KEY must be set to a random value of at least 32 characters "
                 "when HUB_ENV=prod"
             )
+
+
+def _psycopg_url(url: str) -> str:
+    # psycopg 3 is the PostgreSQL driver; accept the common spellings.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
 
 
 @lru_cache

@@ -117,7 +117,7 @@ def _readiness_engine(url: str) -> sqlalchemy.Engine:
 
 
 def check_database() -> str:
-    with _readiness_engine(get_settings().resolved_database_url).connect() as conn:
+    with _readiness_engine(get_settings().app_database_url).connect() as conn:
         conn.execute(sqlalchemy.text("SELECT 1"))
     return "ok"
 

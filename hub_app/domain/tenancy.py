@@ -9,8 +9,9 @@ apply it to every ORM statement and flush, so no query repeats `WHERE store_id =
   the acting client), otherwise `TenantViolation`.
 
 On PostgreSQL the same context is written into transaction-local settings (`app.store_id`,
-`app.user_id`, `app.bypass_rls`) that the row-level security policies read (see hub_app.db), so
-raw SQL that forgets a filter still sees only the current store.
+`app.user_id`) that the row-level security policies read, and cross-store work is unlocked with
+a key only the app holds (hub_app.db, hub_app.row_security), so raw SQL that forgets a filter
+still sees only the current store.
 """
 
 from __future__ import annotations

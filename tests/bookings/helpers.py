@@ -7,7 +7,6 @@ from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from hub_app.domain.accounts.models import AppUser, UserRole
@@ -16,6 +15,7 @@ from hub_app.domain.scheduling.models import Calendar, Service
 from hub_app.domain.scheduling.service import ServiceInput, create_calendar, create_service, set_weekly_hours
 from hub_app.domain.stores.models import Store
 from hub_app.domain.tenancy import NO_ID, TenantContext
+from hub_app.row_security import publish_rls
 from tests.factories import make_client, make_store, make_user
 
 UTC = timezone.utc
@@ -28,11 +28,7 @@ def act(db: Session, ctx: TenantContext) -> Session:
     db.info["tenant"] = ctx
     if db.get_bind().dialect.name == "postgresql":
         store_id, user_id = ctx.criteria_ids
-        db.execute(
-            text("SELECT set_config('app.store_id', :s, true), set_config('app.user_id', :u, true),"
-                 " set_config('app.bypass_rls', :b, true)"),
-            {"s": str(store_id), "u": str(user_id), "b": "on" if ctx.bypass else "off"},
-        )
+        publish_rls(db, store_id, user_id, bypass=ctx.bypass)
     return db
 
 

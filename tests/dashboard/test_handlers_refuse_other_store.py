@@ -40,6 +40,7 @@ def two_stores(committed_engine, tmp_path, monkeypatch):
         a, b = build_shop(db), build_shop(db)
         b_client = client(db)
         b_booking = add_booking(db, b, MONDAY + timedelta(days=3650), "10:00", who=b_client)
+        act(db, TenantContext.system())  # only system work creates admins (row-level security)
         admin = make_user(db, UserRole.ADMIN)
         b_ctx = TenantContext.for_user(admin, b.store.id)
         act(db, b_ctx)

@@ -13,6 +13,8 @@ from sqlalchemy import select
 from hub_app.domain.errors import TenantViolation
 from hub_app.domain.models import tenant_models
 from hub_app.domain.tenancy import TenantContext
+from hub_app.row_security import publish_rls
+from hub_app.settings import get_settings
 from tests.factories import make_client, make_store, one_of_each_tenant_row
 
 TENANT_MODELS = tenant_models()
@@ -113,7 +115,7 @@ def test_rls_raw_sql_sees_only_the_current_store(two_stores, connection, backend
     assert backend == "postgresql"
     store_a, store_b, _, _, _ = two_stores
     table = model.__tablename__
-    assert connection.execute(sa.text("SELECT current_user")).scalar() == "hub_app"
+    assert connection.execute(sa.text("SELECT current_user")).scalar() == get_settings().db_app_role
     _set(connection, store_a.id)
     ids = set(connection.execute(sa.text(f"SELECT DISTINCT store_id FROM {table}")).scalars())
     assert ids == {store_a.id}
@@ -124,7 +126,10 @@ def test_rls_raw_sql_sees_only_the_current_store(two_stores, connection, backend
                                {"a": store_a.id, "b": store_b.id})
     _set(connection, "")
     assert connection.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar() == 0
+    # The old switch is just a setting any SQL can write: it unlocks nothing now.
     _set(connection, "", bypass="on")
+    assert connection.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar() == 0
+    publish_rls(connection, None, None, bypass=True)  # the key only the app knows
     assert connection.execute(sa.text(f"SELECT count(DISTINCT store_id) FROM {table}")).scalar() == 2
 
 

@@ -9,7 +9,8 @@ from hub_app.api.v1.deps import Caller, operation_id, request_locale, signed_in
 from hub_app.api.v1.errors import error_responses
 from hub_app.api.v1.schemas import EmailConfirmedOut, EmailConfirmIn, TokenIn, TokenOut
 from hub_app.domain.accounts.email_change import confirm_email_change
-from hub_app.domain.accounts.service import authenticate, logout, session_lifetimes
+from hub_app.domain.accounts.service import authenticate, logout
+from hub_app.domain.accounts.session_life import session_lifetimes
 from hub_app.domain.accounts.signin_throttle import make_device_token
 from hub_app.domain.errors import NotAuthenticated, RateLimited
 from hub_app.domain.tenancy import TenantContext

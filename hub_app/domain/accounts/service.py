@@ -5,24 +5,24 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hub_app.domain.accounts import signin_throttle
+from hub_app.domain.accounts.lookups import session_by_token, signed_in_user_for, user_by_email
 from hub_app.domain.accounts.models import AppUser, AuthSession, UserRole
+from hub_app.domain.accounts.session_life import session_lifetimes
 from hub_app.domain.errors import Conflict, NotAuthenticated, NotFound, RateLimited, ValidationFailed
 from hub_app.domain.permissions import Feature, require
 from hub_app.domain.tenancy import TenantContext
 from hub_app.domain.types import utcnow
 from hub_app.domain.validation import check_age, normalize_email, normalize_phone, require_text
 from hub_app.i18n import t
-from hub_app.settings import get_settings
+from hub_app.row_security import act_as_user
 
 MIN_PASSWORD_LENGTH = 8
 # argon2id with 46 MiB, 1 pass, 1 lane: one of the equivalent configurations of OWASP's Password
@@ -96,7 +96,7 @@ def validate_client_details(details: ClientDetails, region: str = "GR", locale: 
 
 
 def find_user_by_email(db: Session, email: str) -> AppUser | None:
-    return db.scalar(select(AppUser).where(AppUser.email == email.strip().lower()))
+    return user_by_email(db, email.strip().lower())
 
 
 def register_client(db: Session, details: ClientDetails, region: str = "GR") -> AppUser:
@@ -176,6 +176,7 @@ def authenticate(db: Session, email: str, password: str, ip: str | None = None,
         if wait:  # a known source during its delay: the same answer as an unchecked attempt
             raise _slowed_down(wait, locale)
         raise NotAuthenticated(t("auth.invalid_credentials", locale))
+    act_as_user(db, user.id)  # proved by the password: a rehash of their own row is theirs to write
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user, open_session_token(db, user, ip)
@@ -185,44 +186,18 @@ def _slowed_down(seconds: int, locale: str | None) -> RateLimited:
     return RateLimited(t("auth.signin_slowed", locale, seconds=seconds), retry_after=seconds)
 
 
-def session_lifetimes() -> tuple[timedelta, timedelta]:
-    """(idle lifetime, absolute lifetime) of a session."""
-    settings = get_settings()
-    return timedelta(hours=settings.session_idle_hours), timedelta(days=settings.session_max_days)
-
 
 def open_session_token(db: Session, user: AppUser, ip: str | None = None) -> str:
     token = secrets.token_urlsafe(32)
     now = utcnow()
     idle, absolute = session_lifetimes()
+    # Called once the user is known (a password checked, an account just registered): the
+    # session row is theirs, which row-level security must see before it lets the insert in.
+    act_as_user(db, user.id)
     db.add(AuthSession(user_id=user.id, token_hash=_token_hash(token), created_at=now,
                        expires_at=now + min(idle, absolute), ip_address=ip[:64] if ip else None))
     db.flush()
     return token
-
-
-# A used session is extended at most this often, so a busy client costs one UPDATE per few
-# minutes rather than one per request.
-RENEW_EVERY = timedelta(minutes=5)
-
-
-def keep_alive(db: Session, session_id: int, created_at: datetime, expires_at: datetime) -> datetime:
-    """Extend a live session that was just used (sliding expiry, bounded by the absolute maximum)."""
-    now = utcnow()
-    idle, absolute = session_lifetimes()
-    renewed = min(now + idle, created_at + absolute)
-    if renewed - expires_at < RENEW_EVERY:
-        return expires_at
-    db.execute(update(AuthSession).where(AuthSession.id == session_id, AuthSession.revoked_at.is_(None))
-               .values(expires_at=renewed))
-    return renewed
-
-
-@lru_cache(maxsize=None)
-def _session_by_token():
-    # Built once: every signed-in request runs it.
-    return (select(AuthSession, AppUser).join(AppUser, AppUser.id == AuthSession.user_id)
-            .where(AuthSession.token_hash == bindparam("token_hash")))
 
 
 def user_for_token(db: Session, token: str | None) -> AppUser | None:
@@ -231,14 +206,7 @@ def user_for_token(db: Session, token: str | None) -> AppUser | None:
     Using a live session extends it (see `keep_alive`)."""
     if not token:
         return None
-    row = db.execute(_session_by_token(), {"token_hash": _token_hash(token)}).first()
-    if row is None:
-        return None
-    session, user = row
-    signed_in = signed_in_user(session.revoked_at, session.expires_at, user)
-    if signed_in is not None:
-        keep_alive(db, session.id, session.created_at, session.expires_at)
-    return signed_in
+    return signed_in_user_for(db, _token_hash(token))
 
 
 def session_token_hash(token: str) -> str:
@@ -246,16 +214,11 @@ def session_token_hash(token: str) -> str:
     return _token_hash(token)
 
 
-def signed_in_user(revoked_at: datetime | None, expires_at: datetime | None, user: AppUser | None) -> AppUser | None:
-    """The session's user while the session is neither revoked nor expired and the user active."""
-    if user is None or expires_at is None or revoked_at is not None or expires_at <= utcnow() or not user.is_active:
-        return None
-    return user
-
 
 def logout(db: Session, token: str) -> None:
-    session = db.scalar(select(AuthSession).where(AuthSession.token_hash == _token_hash(token)))
+    session = session_by_token(db, _token_hash(token))
     if session is not None and session.revoked_at is None:
+        act_as_user(db, session.user_id)  # the token is the proof: its holder may end it
         session.revoked_at = utcnow()
 
 

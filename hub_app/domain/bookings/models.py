@@ -55,6 +55,9 @@ class Booking(TenantScoped, Timestamped, table=True):
         ),
         sa.UniqueConstraint("store_id", "idempotency_key", name="uq_booking_idempotency"),
         sa.Index("ix_booking_calendar_start", "calendar_id", "start_at"),
+        # The no-overlap check (migration 0010) looks for bookings ending after a new one starts:
+        # the calendar's later bookings only, never its whole history.
+        sa.Index("ix_booking_calendar_end", "calendar_id", "end_at"),
         sa.Index("ix_booking_store_start", "store_id", "start_at"),
         sa.Index("ix_booking_client_start", "client_user_id", "start_at"),
     )

@@ -89,8 +89,15 @@ def place(db: Session, ctx: TenantContext, service: Service, store: Store, start
     # and no key there is nothing to go on with: the caller's own savepoint undoes the attempt.
     isolated = len(candidates) > 1 or bool(dedupe and dedupe[1])
     for cal in candidates:
-        outcome = _try_calendar(db, inputs, cal, start_ts, persons, build, now, dedupe, isolated, locked=strict,
-                                repeat=repeat)
+        try:
+            outcome = _try_calendar(db, inputs, cal, start_ts, persons, build, now, dedupe, isolated,
+                                    locked=strict, repeat=repeat)
+        except IntegrityError as exc:
+            if not refused_as_overlap(exc):
+                raise
+            # The database caught what the lock should have. Without a savepoint of its own the
+            # transaction is spoilt (the caller's savepoint undoes it), so no next free times.
+            raise SlotTaken(t("booking.slot_taken", ctx.locale), next_free=[]) from exc
         if outcome is not None:
             return outcome
     # The same request again (a double click without a key) whose first booking took the last
@@ -143,7 +150,10 @@ def _try_calendar(db: Session, inputs: AvailabilityInputs, cal: int, start_ts: i
             else:
                 savepoint.commit()
         return outcome
-    except IntegrityError:
+    except IntegrityError as exc:
+        if savepoint is not None and refused_as_overlap(exc):
+            savepoint.rollback()  # the database's own rule (migration 0010): this calendar is taken
+            return None
         if savepoint is None:
             raise
         savepoint.rollback()
@@ -156,6 +166,11 @@ def _try_calendar(db: Session, inputs: AvailabilityInputs, cal: int, start_ts: i
         if savepoint is not None and savepoint.is_active:
             savepoint.rollback()
         raise
+
+
+def refused_as_overlap(exc: IntegrityError) -> bool:
+    """The database refused a live booking on a taken time (trigger `booking_no_overlap`)."""
+    return "booking_no_overlap" in str(exc.orig)
 
 
 def _book_locked(db: Session, inputs: AvailabilityInputs, cal: int, start_ts: int, persons: int,

@@ -35,8 +35,8 @@ class VerifiedBy(str, enum.Enum):
 class WebhookEvent(SQLModel, table=True):
     """Every verified webhook delivery, recorded once before any work is done.
 
-    Platform-level (not row-level-secured): a delivery is recorded before the store it concerns is
-    known. Deduplicated on (provider, provider's event id).
+    Recorded by system work (row-level security lets a store see only its own deliveries; one
+    whose store is not known yet is the platform's). Deduplicated on (provider, provider's event id).
     """
 
     __tablename__ = "webhook_event"

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
 
-from sqlalchemy import event, select, text, update
+from sqlalchemy import event, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -39,6 +39,7 @@ from hub_app.domain.stores.models import Store
 from hub_app.domain.tenancy import NO_ID, TenantContext, context_of
 from hub_app.domain.types import utcnow
 from hub_app.i18n import SUPPORTED_LOCALES, format_date, format_money, format_time, t
+from hub_app.row_security import publish_rls
 from hub_app.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -107,8 +108,9 @@ def acting_for_store(db: Session, store_id: int) -> Iterator[None]:
     narrowed = replace(ctx, store_id=store_id, bypass=False) if ctx else TenantContext.system(store_id)
     postgres = db.get_bind().dialect.name == "postgresql"
     db.info["tenant"] = narrowed
+    user_id = ctx.user_id if ctx else None
     if postgres:
-        _publish(db, store_id, bypass=False)
+        publish_rls(db, store_id, user_id, bypass=False)
     try:
         yield
         db.flush()
@@ -118,14 +120,7 @@ def acting_for_store(db: Session, store_id: int) -> Iterator[None]:
         else:
             db.info["tenant"] = ctx
         if postgres:
-            _publish(db, ctx.store_id if ctx else None, bypass=bool(ctx and ctx.bypass))
-
-
-def _publish(db: Session, store_id: int | None, *, bypass: bool) -> None:
-    db.execute(
-        text("SELECT set_config('app.store_id', :s, true), set_config('app.bypass_rls', :b, true)"),
-        {"s": str(store_id if store_id is not None else -1), "b": "on" if bypass else "off"},
-    )
+            publish_rls(db, ctx.store_id if ctx else None, user_id, bypass=bool(ctx and ctx.bypass))
 
 
 def _fit(row: Notification) -> Notification:

@@ -21,6 +21,7 @@ from hub_app.domain.accounts.service import set_password
 from hub_app.domain.errors import ValidationFailed
 from hub_app.domain.types import utcnow
 from hub_app.i18n import t
+from hub_app.row_security import act_as_user
 from hub_app.settings import get_settings
 
 SETUP_TOKEN_MAX_AGE = int(timedelta(days=3).total_seconds())
@@ -70,7 +71,10 @@ def read_setup_token(db: Session, token: str, locale: str | None = None) -> tupl
     purpose = RESET if data.get("p") == RESET else SETUP
     if purpose == RESET and (utcnow() - issued_at).total_seconds() > RESET_TOKEN_MAX_AGE:
         raise _refused("auth.setup_link_expired", "expired", locale)
-    user = db.get(AppUser, data.get("uid"))
+    uid = data.get("uid")
+    if isinstance(uid, int):
+        act_as_user(db, uid)  # the signed link proves who it is for: a manager's row is theirs to read
+    user = db.get(AppUser, uid)
     if user is None or not user.is_active:
         raise _refused("auth.setup_link_invalid", "invalid", locale)
     if data.get("fp") != _fingerprint(user):

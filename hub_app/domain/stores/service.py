@@ -8,9 +8,10 @@ from functools import lru_cache
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from hub_app.domain.accounts.models import AppUser, AuthSession, UserRole
+from hub_app.domain.accounts.lookups import store_and_user
+from hub_app.domain.accounts.models import AppUser, UserRole
 from hub_app.domain.accounts.service import (
-    create_user, keep_alive, session_token_hash, signed_in_user, user_for_token,
+    create_user, session_token_hash, user_for_token,
 )
 from hub_app.domain.audit.service import record_change, snapshot
 from hub_app.domain.errors import NotFound, ValidationFailed
@@ -78,32 +79,17 @@ def get_store_by_slug(db: Session, slug: str, locale: str | None = None) -> Stor
     return store
 
 
-@lru_cache(maxsize=None)
-def _store_and_session_at():
-    # Built once: every signed-in request to a store's routes asks for both.
-    return (select(Store, AuthSession.revoked_at, AuthSession.expires_at, AppUser, AuthSession.id,
-                   AuthSession.created_at)
-            .select_from(Store)
-            .outerjoin(AuthSession, AuthSession.token_hash == bindparam("token_hash"))
-            .outerjoin(AppUser, AppUser.id == AuthSession.user_id)
-            .where(Store.slug == bindparam("slug")))
-
-
 def store_and_signed_in_user(db: Session, slug: str, token: str,
                              locale: str | None = None) -> tuple[Store, AppUser | None]:
     """`get_store_by_slug` and `user_for_token` in one round trip (both when the slug is the
     store's current one; an old slug takes the two reads)."""
-    row = db.execute(_store_and_session_at(),
-                     {"slug": _clean_slug(slug), "token_hash": session_token_hash(token)}).first()
-    if row is None:
+    found = store_and_user(db, _clean_slug(slug), session_token_hash(token))
+    if found is None:
         return get_store_by_slug(db, slug, locale), user_for_token(db, token)
-    store, revoked_at, expires_at, user, session_id, created_at = row
+    store, user = found
     if not store.is_active:
         raise NotFound(t("store.not_found", locale))
-    signed_in = signed_in_user(revoked_at, expires_at, user)
-    if signed_in is not None:
-        keep_alive(db, session_id, created_at, expires_at)
-    return store, signed_in
+    return store, user
 
 
 def get_store(db: Session, store_id: int, locale: str | None = None) -> Store:
