@@ -138,8 +138,18 @@ BEGIN
   END IF;
   RETURN QUERY SELECT * FROM public.app_user WHERE id = s.user_id;
 END $$"""]
+FUNCTIONS.append("""
+CREATE FUNCTION hub_signed_in_from(wanted_user integer, wanted_ip text, since timestamptz) RETURNS boolean
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  -- Sign-in asks this before the password is checked (a known address is never slowed down):
+  -- yes or no about one account and one address, no session row.
+  RETURN EXISTS (SELECT 1 FROM public.auth_session WHERE user_id = wanted_user AND ip_address = wanted_ip
+                 AND created_at >= since);
+END $$""")
 FUNCTION_NAMES = ["hub_rls_bypass()", "hub_rls_unlock(text)", "hub_user_by_email(text)",
-                  "hub_session_by_token(text)", "hub_signed_in_user(text, integer, integer, integer)"]
+                  "hub_session_by_token(text)", "hub_signed_in_user(text, integer, integer, integer)",
+                  "hub_signed_in_from(integer, text, timestamptz)"]
 
 # Bookings that hold their time. `now` is the database's idea of the present.
 def _live(row: str, now: str) -> str:

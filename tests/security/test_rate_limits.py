@@ -8,7 +8,9 @@ import uuid
 import pytest
 from fastapi.testclient import TestClient
 
+from hub_app import db as hub_db
 from hub_app.api.app import create_api
+from hub_app.domain.tenancy import TenantContext
 from hub_app.security.install import shared_limiter
 from hub_app.settings import reset_settings_cache
 from tests.api.conftest import (
@@ -18,7 +20,7 @@ from tests.api.conftest import (
     local_start,
     open_service,
 )
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, link_client
 from tests.security.conftest import THROUGH_REDIS, redis_counters
 
 LOW_LIMITS = dict(RATE_LIMIT_LOGIN_PER_IP="100", RATE_LIMIT_LOGIN_PER_ACCOUNT="3",
@@ -102,6 +104,8 @@ def test_other_routes_are_not_limited(world, security_env, path):
 
 def test_staff_booking_for_clients_are_not_counted_as_their_own(world, security_env):
     security_env(**LOW_LIMITS)  # two bookings per account
+    with hub_db.unit_of_work(TenantContext.system()) as db:
+        link_client(db, world.store_a_id, world.client_id)  # a client of the store (staff book only those)
     with TestClient(create_api()) as client:
         manager = bearer(client, world.manager_a_email)
         offer = open_service(client, world.slug_a, manager)

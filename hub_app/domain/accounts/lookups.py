@@ -123,3 +123,12 @@ def store_and_user(db: Session, slug: str, token_hash: str) -> tuple[Store, AppU
         return None
     store, user = row
     return store, user if user is not None and user.is_active else None
+
+
+def signed_in_from(db: Session, user_id: int, ip: str, since: datetime) -> bool:
+    """Whether `user_id` opened a session from `ip` since `since` (asked before any tenant is known)."""
+    if _postgres(db):
+        return bool(db.scalar(select(func.hub_signed_in_from(user_id, ip, since))))
+    return db.scalar(select(AuthSession.id).where(
+        AuthSession.user_id == user_id, AuthSession.ip_address == ip, AuthSession.created_at >= since,
+    ).limit(1)) is not None

@@ -29,7 +29,8 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from hub_app.domain.accounts.models import AppUser, AuthSession, LoginFailure
+from hub_app.domain.accounts.lookups import signed_in_from
+from hub_app.domain.accounts.models import AppUser, LoginFailure
 from hub_app.domain.types import utcnow
 from hub_app.settings import get_settings
 
@@ -124,10 +125,7 @@ def address_known(db: Session, user_id: int, ip: str | None) -> bool:
     """Whether this account signed in successfully from `ip` within KNOWN_ADDRESS_DAYS."""
     if not ip:
         return False
-    since = utcnow() - timedelta(days=KNOWN_ADDRESS_DAYS)
-    return db.scalar(select(AuthSession.id).where(
-        AuthSession.user_id == user_id, AuthSession.ip_address == ip[:64], AuthSession.created_at >= since,
-    ).limit(1)) is not None
+    return signed_in_from(db, user_id, ip[:64], utcnow() - timedelta(days=KNOWN_ADDRESS_DAYS))
 
 
 def source_known(db: Session, user: AppUser | None, ip: str | None, device_token: str | None) -> bool:
