@@ -56,12 +56,14 @@ class RadicaleServer:
 
     def hrefs(self, calendar_url: str, user: str = "staff") -> list[str]:
         cal = self.client(user).calendar(url=calendar_url)
-        return sorted(str(o.url) for o in cal.objects_by_sync_token(sync_token=None, load_objects=False).objects)
+        listing = cal.objects_by_sync_token(sync_token=None, load_objects=False).objects
+        # Radicale lists removed members too, as tombstones without an ETag.
+        return sorted(str(o.url) for o in listing if (o.props or {}).get("{DAV:}getetag"))
 
     def texts(self, calendar_url: str, user: str = "staff") -> dict[str, str]:
         cal = self.client(user).calendar(url=calendar_url)
-        objects = cal.objects_by_sync_token(sync_token=None, load_objects=False).objects
-        return {str(o.url): o.data for o in cal.multiget([o.url for o in objects])} if objects else {}
+        urls = self.hrefs(calendar_url, user)
+        return {str(o.url): o.data for o in cal.multiget([caldav.lib.url.URL.objectify(u) for u in urls])} if urls else {}
 
 
 def start_radicale(folder: Path, users: dict[str, str] | None = None) -> RadicaleServer:

@@ -186,3 +186,16 @@ def test_wrong_credentials_are_a_clear_error_and_nothing_else_changes(shop, radi
         [status] = service.statuses(db, shop.manager_ctx(), shop.calendar_id)
     assert status.state == "error" and "app password" in status.last_error and status.failures == 1
     assert busy_rows(shop) == before
+
+
+def test_a_first_sync_skips_members_removed_before_it(shop, radicale):
+    """Radicale lists removed members as tombstones (no ETag) even without a sync token."""
+    remote = radicale.new_calendar()
+    day = future_day(4)
+    radicale.put_event(remote, "gone.ics", utc_event("gone", local(shop, day, "10:00"), local(shop, day, "11:00")))
+    radicale.put_event(remote, "kept.ics", utc_event("kept", local(shop, day, "12:00"), local(shop, day, "13:00")))
+    radicale.delete_event(remote, "gone.ics")
+    connection_id = connect(shop, radicale, [remote])
+    report = jobs.sync_inbound(connection_id)
+    assert (report.changed, report.problems) == (1, [])
+    assert busy_rows(shop) == [(local(shop, day, "12:00"), local(shop, day, "13:00"))]

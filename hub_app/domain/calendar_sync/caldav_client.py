@@ -134,14 +134,15 @@ class CaldavPackageClient:
             for obj in collection.objects:
                 href = str(obj.url)
                 etag = (getattr(obj, "props", None) or {}).get("{DAV:}getetag")
-                if href in deleted or (etag is None and not result.full):
-                    # RFC 6578 3.5.2: a removed member is reported with 404 and no properties.
+                if href in deleted or etag is None:
+                    # RFC 6578 3.5.2: a removed member is reported with 404 and no properties
+                    # (Radicale reports such tombstones in an initial sync too).
                     deleted.add(href)
                     continue
                 listed[href] = etag
             result.deleted = sorted(deleted)
             wanted = [href for href, etag in listed.items()
-                      if not result.full or etag is None or known_etags.get(href) != etag]
+                      if not result.full or known_etags.get(href) != etag]
             for start in range(0, len(wanted), MULTIGET_BATCH):
                 batch = wanted[start:start + MULTIGET_BATCH]
                 for obj in calendar.multiget([URL.objectify(h) for h in batch]):
