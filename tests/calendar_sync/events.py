@@ -54,10 +54,14 @@ def wrap(body: str, tz: str | None = None) -> str:
     return text.replace("\n", "\r\n")
 
 
-def utc_event(uid: str, start: datetime, end: datetime, summary: str = "Dentist", extra: str = "") -> str:
+def vevent(uid: str, start: datetime, end: datetime, summary: str = "Dentist", extra: str = "") -> str:
     fmt = "%Y%m%dT%H%M%SZ"
-    return wrap(f"BEGIN:VEVENT\nUID:{uid}\nDTSTAMP:{_stamp()}\nDTSTART:{start.astimezone(timezone.utc).strftime(fmt)}\n"
-                f"DTEND:{end.astimezone(timezone.utc).strftime(fmt)}\nSUMMARY:{summary}\n{extra}END:VEVENT\n")
+    return (f"BEGIN:VEVENT\nUID:{uid}\nDTSTAMP:{_stamp()}\nDTSTART:{start.astimezone(timezone.utc).strftime(fmt)}\n"
+            f"DTEND:{end.astimezone(timezone.utc).strftime(fmt)}\nSUMMARY:{summary}\n{extra}END:VEVENT\n")
+
+
+def utc_event(uid: str, start: datetime, end: datetime, summary: str = "Dentist", extra: str = "") -> str:
+    return wrap(vevent(uid, start, end, summary, extra))
 
 
 def zoned_event(uid: str, tz: str, start: datetime, end: datetime, extra: str = "", summary: str = "Busy") -> str:

@@ -101,11 +101,32 @@ def _end_of(component, start: date | datetime) -> date | datetime:
     return start + timedelta(days=1) if not isinstance(start, datetime) else start
 
 
+def _drop_broken_events(cal: icalendar.Calendar) -> list[str]:
+    """Remove the VEVENTs icalendar could not read (a bad date, a bad RRULE, no DTSTART), each
+    reported by UID: skipped, never guessed into busy time, and never stopping the others."""
+    problems = []
+    for holder in [cal, *cal.walk()]:
+        kept = []
+        for component in holder.subcomponents:
+            if component.name != "VEVENT":
+                kept.append(component)
+                continue
+            errors = [f"{name}: {message}" for name, message in (getattr(component, "errors", None) or [])]
+            if not errors and component.get("DTSTART") is None:
+                errors = ["no DTSTART"]
+            if errors:
+                problems.append(f"event {str(component.get('UID', '?'))[:80]}: {'; '.join(errors)[:200]}")
+            else:
+                kept.append(component)
+        holder.subcomponents[:] = kept
+    return problems
+
+
 def busy_intervals(cal: icalendar.Calendar, zone: ZoneInfo, window_start: datetime,
                    window_end: datetime) -> tuple[list[BusyInterval], list[str]]:
     """Busy intervals of every VEVENT occurrence overlapping the window, and the events that could
     not be read (each skipped with its reason, the rest still counted)."""
-    problems: list[str] = []
+    problems = _drop_broken_events(cal)
     found: list[BusyInterval] = []
     try:
         occurrences = recurring_ical_events.of(cal, skip_bad_series=True).between(window_start, window_end)
