@@ -79,7 +79,7 @@ def take_lease(db: Session, connection_id: int, now: datetime) -> bool:
     return taken.rowcount == 1
 
 
-def _roots(db: Session, bookings: list[Booking]) -> dict[int, tuple[int, int]]:
+def chain_roots(db: Session, bookings: list[Booking]) -> dict[int, tuple[int, int]]:
     """booking id -> (first booking of its reschedule chain, how many moves since)."""
     parent = {b.id: b.rescheduled_from_id for b in bookings}
     result = {b.id: (b.id, 0) for b in bookings}
@@ -111,7 +111,7 @@ def plan_push(db: Session, connection: CalendarConnection, now: datetime | None 
         Booking.end_at > now - timedelta(days=PAST_DAYS))))
     names = dict(db.execute(select(Service.id, Service.name).where(
         Service.id.in_({b.service_id for b in bookings}))).all()) if bookings else {}
-    roots = _roots(db, bookings)
+    roots = chain_roots(db, bookings)
     ledger = {row.uid: row for row in db.scalars(select(CalendarSyncEvent).where(
         CalendarSyncEvent.connection_id == connection.id))}
     wanted: set[str] = set()
