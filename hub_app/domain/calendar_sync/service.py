@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from hub_app.domain.audit.service import record as audit
 from hub_app.domain.base import new_row
+from hub_app.domain.calendar_sync import booking_hook
 from hub_app.domain.calendar_sync.caldav_client import CaldavPackageClient
 from hub_app.domain.calendar_sync.client import (
     CalDavClient, CalendarAuthFailed, CalendarNotFound, CalendarSyncError, CalendarUnavailable, RemoteCalendar,
@@ -127,6 +128,7 @@ def connect_caldav(db: Session, ctx: TenantContext, calendar_id: int, *, server_
         db.add(connection)
     db.flush()
     _set_sources(db, connection, {u: offered[u].name for u in source_urls})
+    booking_hook.forget_targets()
     audit(db, ctx, entity=connection, action="calendar_sync_connected",
           after={"server_url": connection.server_url, "target_url": target_url, "sources": sorted(source_urls)})
     return connection
@@ -185,6 +187,7 @@ def disconnect(db: Session, ctx: TenantContext, connection_id: int) -> None:
     db.flush()
     audit(db, ctx, entity=connection, action="calendar_sync_disconnected")
     db.delete(connection)
+    booking_hook.forget_targets()
     db.flush()
 
 
@@ -214,3 +217,22 @@ def conflicts(db: Session, ctx: TenantContext, calendar_id: int | None = None) -
             select(CalendarConnection.id).where(CalendarConnection.calendar_id == calendar_id)))
     return [ConflictView(id=c.id, booking_id=c.booking_id, summary=c.summary, start_at=c.start_at, end_at=c.end_at)
             for c in db.scalars(query.order_by(CalendarSyncConflict.start_at, CalendarSyncConflict.id))]
+
+
+@dataclass(frozen=True)
+class ExternalBusyView:
+    source: str          # "caldav", "ics_url", "calendly"
+    start_at: datetime
+    end_at: datetime
+
+
+def external_busy(db: Session, ctx: TenantContext, calendar_id: int, start: datetime, end: datetime,
+                  limit: int = 200) -> list[ExternalBusyView]:
+    """Busy time from outside the hub on a calendar (what removes slots there), soonest first."""
+    require(ctx, Feature.MANAGE_CALENDARS)
+    get_calendar(db, ctx, calendar_id)
+    rows = db.execute(select(ExternalBusyTime.source, ExternalBusyTime.start_at, ExternalBusyTime.end_at).where(
+        ExternalBusyTime.calendar_id == calendar_id, ExternalBusyTime.is_active.is_(True),
+        ExternalBusyTime.end_at > start, ExternalBusyTime.start_at < end)
+        .order_by(ExternalBusyTime.start_at).limit(limit)).all()
+    return [ExternalBusyView(source=r.source, start_at=r.start_at, end_at=r.end_at) for r in rows]

@@ -1,0 +1,46 @@
+"""The Calendars page's outside-calendar functions: test connection, connect, sync now (with its
+error), the status, conflicts and external busy time the page shows."""
+
+from __future__ import annotations
+
+import pytest
+
+from hub_app import db as hub_db
+from hub_app.domain.calendar_sync.models import CalendarConnection
+from hub_app.domain.errors import ValidationFailed
+from hub_app.domain.secrets import encrypt_secret
+from hub_app.domain.tenancy import TenantContext
+from hub_app.state.manage import actions_calendar_sync as actions
+from tests.calendar_sync.events import utc_event
+from tests.calendar_sync.test_inbound import future_day, local
+
+
+def test_connect_sync_now_and_what_the_page_shows(shop, radicale):
+    ctx = shop.manager_ctx()
+    remote = radicale.new_calendar(name="Maria's work")
+    url, user, password = radicale.account()
+    with pytest.raises(ValidationFailed):
+        actions.test_connection(ctx, url, user, "wrong")
+    found = actions.test_connection(ctx, url, user, password)
+    assert {"url": remote, "name": "Maria's work"} in found
+    actions.connect(ctx, shop.calendar_id, url, user, password, [remote], remote)
+    assert actions.panel(ctx, shop.calendar_id)["connection"]["synced"] == ""
+
+    day = future_day(2)
+    radicale.put_event(remote, "gym.ics", utc_event("gym", local(shop, day, "18:00"), local(shop, day, "19:00")))
+    assert "1 remote changes" in actions.sync_now(ctx, shop.calendar_id)
+    shown = actions.panel(ctx, shop.calendar_id)
+    assert shown["connection"]["state"] == "active" and shown["connection"]["synced"]
+    assert shown["connection"]["password"] == "•••• set" and password not in str(shown)
+    assert [b["source"] for b in shown["external"]] == ["caldav"]
+
+    with hub_db.unit_of_work(TenantContext.system(shop.store_id)) as db:
+        db.get(CalendarConnection, int(shown["connection"]["id"])).password_encrypted = encrypt_secret("revoked")
+    with pytest.raises(actions.SyncFailed) as failed:
+        actions.sync_now(ctx, shop.calendar_id)
+    assert failed.value.message == "The calendar server refused the user name or app password."
+    after = actions.panel(ctx, shop.calendar_id)
+    assert after["connection"]["state"] == "error" and after["external"] == shown["external"]
+
+    actions.disconnect(ctx, shop.calendar_id)
+    assert actions.panel(ctx, shop.calendar_id) == {"connection": {}, "conflicts": [], "external": []}
