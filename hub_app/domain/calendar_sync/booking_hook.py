@@ -31,7 +31,8 @@ _KEY = "calendar_sync_calendars"
 _WATCHED = ("status", "start_at", "end_at", "calendar_id", "service_id")
 
 _enqueuer: Callable[[list[int]], None] | None = None
-_targets: tuple[float, dict[int, list[int]]] = (0.0, {})
+# Per database (tests and tools use several in one process): (loaded at, calendar -> connections).
+_targets: dict[str, tuple[float, dict[int, list[int]]]] = {}
 _lock = threading.Lock()
 
 
@@ -43,15 +44,14 @@ def register_enqueuer(enqueue: Callable[[list[int]], None] | None) -> None:
 
 def forget_targets() -> None:
     """Read the connections again on the next booking (after a connect or disconnect here)."""
-    global _targets
     with _lock:
-        _targets = (0.0, {})
+        _targets.clear()
 
 
-def _connections_by_calendar() -> dict[int, list[int]]:
-    global _targets
+def _connections_by_calendar(engine) -> dict[int, list[int]]:
+    key = str(engine.url)
     with _lock:
-        loaded_at, targets = _targets
+        loaded_at, targets = _targets.get(key, (0.0, {}))
         if time.monotonic() - loaded_at < CACHE_SECONDS:
             return targets
     from hub_app import db as hub_db  # the unit of work sits above the domain models
@@ -59,13 +59,13 @@ def _connections_by_calendar() -> dict[int, list[int]]:
     from hub_app.domain.tenancy import TenantContext
 
     found: dict[int, list[int]] = {}
-    with hub_db.unit_of_work(TenantContext.system()) as db:
+    with hub_db.unit_of_work(TenantContext.system(), engine) as db:
         for calendar_id, connection_id in db.execute(select(CalendarConnection.calendar_id, CalendarConnection.id).where(
                 CalendarConnection.kind == ConnectionKind.CALDAV, CalendarConnection.target_url.is_not(None),
                 CalendarConnection.state != ConnectionState.PAUSED)):
             found.setdefault(calendar_id, []).append(connection_id)
     with _lock:
-        _targets = (time.monotonic(), found)
+        _targets[key] = (time.monotonic(), found)
     return found
 
 
@@ -97,7 +97,8 @@ def _enqueue_pushes(session: Session) -> None:
     if not calendars or _enqueuer is None:
         return
     try:
-        targets = _connections_by_calendar()
+        bind = session.get_bind()  # the database the booking was written to
+        targets = _connections_by_calendar(getattr(bind, "engine", bind))
         connection_ids = sorted({c for cal in calendars for c in targets.get(cal, ())})
         if connection_ids:
             _enqueuer(connection_ids)
