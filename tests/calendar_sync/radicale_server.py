@@ -37,7 +37,7 @@ class RadicaleServer:
     def client(self, user: str = "staff") -> caldav.DAVClient:
         # One per user: the first request of a client pays for the authentication handshake.
         if user not in self._clients:
-            self._clients[user] = caldav.DAVClient(url=self.url, username=user, password=self.users[user], timeout=10)
+            self._clients[user] = caldav.DAVClient(url=self.url, username=user, password=self.users[user], timeout=120)
         return self._clients[user]
 
     def new_calendar(self, user: str = "staff", name: str | None = None) -> str:

@@ -27,7 +27,9 @@ from hub_app.domain.calendar_sync.client import (
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
-TIMEOUT_SECONDS = 20
+# A first read of a large calendar (thousands of objects in one sync-collection REPORT) takes
+# tens of seconds on a busy server; shorter waits made it fail over and over.
+TIMEOUT_SECONDS = 60
 # Objects fetched per calendar-multiget REPORT: few round trips, bounded answers.
 MULTIGET_BATCH = 200
 # One calendar object larger than this is not an appointment: skipped, not parsed.
