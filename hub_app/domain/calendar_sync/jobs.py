@@ -10,6 +10,7 @@ success; `state=error`, `last_error` and a failure count otherwise. Retryable pr
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -48,6 +49,9 @@ class SyncReport:
     problems: list[str] = field(default_factory=list)
     error: str | None = None
     skipped: str | None = None
+    # Where the time went: waiting on the remote server vs. writing busy time here.
+    remote_seconds: float = 0.0
+    apply_seconds: float = 0.0
 
 
 def _store_of(connection_id: int) -> int | None:
@@ -107,6 +111,7 @@ def sync_inbound(connection_id: int, *, now: datetime | None = None,
             with hub_db.unit_of_work(ctx) as db:
                 source = db.get(CalendarSyncSource, source_id)
                 known = inbound.known_etags(db, source) if (kind == ConnectionKind.ICS_URL or not token) else {}
+            started = time.perf_counter()
             if kind == ConnectionKind.ICS_URL:
                 changes = feed_changes(url, fetch(url), known)
             else:
@@ -115,10 +120,13 @@ def sync_inbound(connection_id: int, *, now: datetime | None = None,
                     with hub_db.unit_of_work(ctx) as db:  # the token was refused: compare every ETag
                         known = inbound.known_etags(db, db.get(CalendarSyncSource, source_id))
                     changes = client.changes(url, None, known)
+            applying = time.perf_counter()
+            report.remote_seconds += applying - started
             with hub_db.unit_of_work(ctx) as db:
                 connection = db.get(CalendarConnection, connection_id)
                 source = db.get(CalendarSyncSource, source_id)
                 result = inbound.apply_changes(db, connection, source, changes, zone, now, kind=kind.value)
+            report.apply_seconds += time.perf_counter() - applying
             report.changed += result.changed
             report.deleted += result.deleted
             report.busy_rows += result.busy_rows
