@@ -44,3 +44,19 @@ def test_connect_sync_now_and_what_the_page_shows(shop, radicale):
 
     actions.disconnect(ctx, shop.calendar_id)
     assert actions.panel(ctx, shop.calendar_id) == {"connection": {}, "conflicts": [], "external": []}
+
+
+def test_the_bookings_calendar_shows_outside_busy_time_as_external(shop, radicale):
+    from hub_app.state.manage.actions_bookings import calendar_grid
+
+    ctx = shop.manager_ctx()
+    remote = radicale.new_calendar()
+    url, user, password = radicale.account()
+    actions.connect(ctx, shop.calendar_id, url, user, password, [remote], None)
+    day = future_day(3)
+    radicale.put_event(remote, "x.ics", utc_event("x", local(shop, day, "10:00"), local(shop, day, "11:30")))
+    actions.sync_now(ctx, shop.calendar_id)
+    grid = calendar_grid(ctx, "day", day)
+    [block] = grid["external"][0]
+    assert (block["source"], block["label"].replace("\u202f", " "), block["height"]) == ("caldav", "10:00 AM–11:30 AM", "90px")
+    assert calendar_grid(ctx, "month", day)["external"][0] == []

@@ -224,6 +224,7 @@ class ExternalBusyView:
     source: str          # "caldav", "ics_url", "calendly"
     start_at: datetime
     end_at: datetime
+    calendar_id: int | None = None
 
 
 def external_busy(db: Session, ctx: TenantContext, calendar_id: int, start: datetime, end: datetime,
@@ -236,3 +237,15 @@ def external_busy(db: Session, ctx: TenantContext, calendar_id: int, start: date
         ExternalBusyTime.end_at > start, ExternalBusyTime.start_at < end)
         .order_by(ExternalBusyTime.start_at).limit(limit)).all()
     return [ExternalBusyView(source=r.source, start_at=r.start_at, end_at=r.end_at) for r in rows]
+
+
+def external_busy_in_store(db: Session, ctx: TenantContext, start: datetime, end: datetime,
+                           limit: int = 2000) -> list[ExternalBusyView]:
+    """The store's busy time from outside the hub in a range, for the bookings calendar."""
+    require(ctx, Feature.VIEW_BOOKINGS)
+    rows = db.execute(select(ExternalBusyTime.source, ExternalBusyTime.start_at, ExternalBusyTime.end_at,
+                             ExternalBusyTime.calendar_id).where(
+        ExternalBusyTime.is_active.is_(True), ExternalBusyTime.end_at > start, ExternalBusyTime.start_at < end)
+        .order_by(ExternalBusyTime.start_at).limit(limit)).all()
+    return [ExternalBusyView(source=r.source, start_at=r.start_at, end_at=r.end_at, calendar_id=r.calendar_id)
+            for r in rows]

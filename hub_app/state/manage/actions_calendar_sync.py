@@ -7,7 +7,8 @@ shows its result (new busy time, or the error) right away.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from hub_app.db import unit_of_work
 from hub_app.domain.calendar_sync import jobs
@@ -15,6 +16,7 @@ from hub_app.domain.calendar_sync import service as calendar_sync
 from hub_app.domain.calendar_sync.client import CalendarSyncError
 from hub_app.domain.dashboard.access import dashboard_store
 from hub_app.domain.errors import DomainError
+from hub_app.domain.scheduling.service import get_calendar
 from hub_app.domain.tenancy import TenantContext
 from hub_app.domain.types import utcnow
 from hub_app.i18n import format_datetime, format_time, t
@@ -73,6 +75,7 @@ def connect(ctx: TenantContext, calendar_id: int, server_url: str, username: str
 def sync_now(ctx: TenantContext, calendar_id: int) -> str:
     """Sync the calendar's connection now; the summary the page shows."""
     with unit_of_work(ctx) as db:
+        get_calendar(db, ctx, calendar_id)  # NotFound for another store's calendar
         statuses = [s for s in calendar_sync.statuses(db, ctx, calendar_id) if s.kind == "caldav"]
     if not statuses:
         raise SyncFailed(t("calendar_sync.no_connection", ctx.locale))
@@ -85,6 +88,36 @@ def sync_now(ctx: TenantContext, calendar_id: int) -> str:
 
 def disconnect(ctx: TenantContext, calendar_id: int) -> None:
     with unit_of_work(ctx) as db:
+        get_calendar(db, ctx, calendar_id)  # NotFound for another store's calendar
         for status in calendar_sync.statuses(db, ctx, calendar_id):
             if status.kind == "caldav":
                 calendar_sync.disconnect(db, ctx, status.id)
+
+
+def external_blocks(ctx: TenantContext, days: list[date], tz: str, first_hour: int, last_hour: int,
+                    minute_px: float) -> list[list[dict[str, str]]]:
+    """Per day of the bookings calendar (day and week views), the outside busy time placed on the
+    grid like the bookings, clipped to the hours shown; marked as external on the page."""
+    if not days:
+        return []
+    zone = ZoneInfo(tz)
+    first = datetime.combine(days[0], time(0), tzinfo=zone)
+    last = datetime.combine(days[-1] + timedelta(days=1), time(0), tzinfo=zone)
+    with unit_of_work(ctx) as db:
+        busy = calendar_sync.external_busy_in_store(db, ctx, first, last)
+    placed: list[list[dict[str, str]]] = []
+    for day in days:
+        top = datetime.combine(day, time(first_hour), tzinfo=zone)
+        bottom = datetime.combine(day, time(0), tzinfo=zone) + timedelta(hours=last_hour)
+        shown = []
+        for b in busy:
+            start, end = max(b.start_at, top), min(b.end_at, bottom)
+            if end <= start:
+                continue
+            offset = (start - top).total_seconds() / 60
+            length = (end - start).total_seconds() / 60
+            shown.append({"top": f"{offset * minute_px:.0f}px", "height": f"{max(length, 15) * minute_px:.0f}px",
+                          "label": format_time(b.start_at, tz, ctx.locale) + "–" + format_time(b.end_at, tz, ctx.locale),
+                          "source": b.source, "calendar_id": str(b.calendar_id or "")})
+        placed.append(shown)
+    return placed
