@@ -86,7 +86,8 @@ stress: venv
 	exit $$status
 
 # The booking engine over HTTP (bench/http_booking.py): availability, bookings and the one-place
-# race against the production server on PostgreSQL, with wrk (Debian) as the C load driver.
+# race against the production server on PostgreSQL, with wrk (Debian) as the C load driver; then
+# calendar sync against Radicale (bench/calendar_sync.py: 5,000 events, latency, exactly once).
 .PHONY: bench
 bench: venv
 	@if ! command -v wrk >/dev/null; then \
@@ -95,6 +96,7 @@ bench: venv
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; \
 	fi
 	$(PY) -m bench.http_booking
+	$(PY) -m bench.calendar_sync
 
 # Known vulnerabilities of the installed packages (pip-audit). --strict: a package that could
 # not be checked (vulnerability service unreachable) is a failure, not a pass.
