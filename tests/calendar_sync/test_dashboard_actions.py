@@ -43,7 +43,7 @@ def test_connect_sync_now_and_what_the_page_shows(shop, radicale):
     assert after["connection"]["state"] == "error" and after["external"] == shown["external"]
 
     actions.disconnect(ctx, shop.calendar_id)
-    assert actions.panel(ctx, shop.calendar_id) == {"connection": {}, "conflicts": [], "external": []}
+    assert actions.panel(ctx, shop.calendar_id) == {"connection": {}, "ics": {}, "feeds": [], "conflicts": [], "external": []}
 
 
 def test_the_bookings_calendar_shows_outside_busy_time_as_external(shop, radicale):
@@ -60,3 +60,36 @@ def test_the_bookings_calendar_shows_outside_busy_time_as_external(shop, radical
     [block] = grid["external"][0]
     assert (block["source"], block["label"].replace("\u202f", " "), block["height"]) == ("caldav", "10:00 AM–11:30 AM", "90px")
     assert calendar_grid(ctx, "month", day)["external"][0] == []
+
+
+def test_an_ics_link_as_busy_time_and_a_subscription_link_shown_once(shop):
+    from fastapi.testclient import TestClient
+
+    from hub_app.api.app import create_api
+    from tests.calendar_sync.feed_server import FeedServer
+    from tests.calendar_sync.test_outbound import new_booking
+
+    ctx = shop.manager_ctx()
+    day = future_day(4)
+    server = FeedServer()
+    try:
+        url = server.serve("/team.ics", utc_event("t", local(shop, day, "12:00"), local(shop, day, "13:00")))
+        assert "1 remote changes" in actions.import_ics(ctx, shop.calendar_id, url)
+        server.serve("/team.ics", "<html>moved</html>", "text/html")
+        with pytest.raises(actions.SyncFailed):
+            actions.import_ics(ctx, shop.calendar_id, url)
+    finally:
+        server.close()
+    shown = actions.panel(ctx, shop.calendar_id)
+    assert shown["ics"]["state"] == "error" and "HTML" in shown["ics"]["error"]
+    assert len(shown["external"]) == 1  # the feed's busy time stays while the feed is broken
+
+    new_booking(shop, local(shop, day, "10:00"))
+    link = actions.create_feed(ctx, shop.calendar_id, False)
+    assert link.endswith(".ics") and "/feeds/" in link
+    assert actions.panel(ctx, shop.calendar_id)["feeds"][0]["names"] == ""
+    api = TestClient(create_api())
+    path = "/feeds/" + link.rsplit("/feeds/", 1)[1]
+    assert "Haircut" in api.get(path).text
+    actions.revoke_feeds(ctx, shop.calendar_id)
+    assert api.get(path).status_code == 404 and actions.panel(ctx, shop.calendar_id)["feeds"] == []

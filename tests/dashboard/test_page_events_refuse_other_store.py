@@ -150,6 +150,9 @@ def probes(b: dict) -> dict[tuple[str, str], tuple[type, list[tuple[str, tuple]]
                                                              "password": "y"})],
             "caldav_sync_now": [choose_b, ev("caldav_sync_now")],
             "caldav_disconnect": [choose_b, ev("caldav_disconnect")],
+            "import_ics": [choose_b, ev("import_ics", {"feed_url": "https://calendar.example.com/b.ics"})],
+            "create_feed": [choose_b, ev("create_feed", {"show_client_names": "on"})],
+            "revoke_feeds": [choose_b, ev("revoke_feeds")],
         },
         ServicesState: {
             "edit_service": [ev("edit_service", b["service"])],

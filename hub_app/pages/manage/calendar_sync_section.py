@@ -103,11 +103,58 @@ def external_busy() -> rx.Component:
     )
 
 
+def ics_import() -> rx.Component:
+    """A read-only .ics URL as another busy source (for calendars without CalDAV access)."""
+    imported = S.ics_import
+    return rx.vstack(
+        rx.text(tr("manage.calendar_sync.ics_import"), weight="medium", size="2"),
+        rx.form(
+            rx.flex(
+                rx.box(ui.field(tr("manage.calendar_sync.ics_url"), "feed_url", imported.get("url", ""), prefix="ics",
+                                placeholder="https://…/basic.ics"), flex="1", min_width="14em"),
+                rx.button(tr("manage.calendar_sync.ics_read"), type="submit", variant="soft", id="ics-import"),
+                spacing="2", align="end", wrap="wrap",
+            ),
+            on_submit=S.import_ics, reset_on_submit=False, width="100%",
+        ),
+        rx.cond(imported.get("error", "") != "",
+                rx.callout(tr("manage.integrations.last_error") + ": " + imported.get("error", ""),
+                           color_scheme=rx.cond(imported.get("state", "") == "error", "red", "amber"), size="1",
+                           id="ics-error")),
+        spacing="2", width="100%",
+    )
+
+
+def subscription_links() -> rx.Component:
+    """Secret .ics URLs for Google, Apple or Outlook to subscribe to; shown once, revocable."""
+    return rx.vstack(
+        rx.text(tr("manage.calendar_sync.feed"), weight="medium", size="2"),
+        rx.text(tr("manage.calendar_sync.feed_help"), size="2", color_scheme="gray"),
+        rx.cond(S.feed_url != "", rx.code(S.feed_url, id="feed-url", style={"wordBreak": "break-all"})),
+        rx.form(
+            rx.flex(
+                ui.checkbox(tr("manage.calendar_sync.feed_names"), "show_client_names", False, prefix="feed"),
+                rx.button(tr("manage.calendar_sync.feed_create"), type="submit", variant="soft", id="feed-create"),
+                rx.cond(S.feeds.length() > 0,
+                        rx.button(tr("manage.calendar_sync.feed_revoke") + " (" + S.feeds.length().to_string() + ")",
+                                  type="button", on_click=S.revoke_feeds, variant="soft", color_scheme="red",
+                                  id="feed-revoke")),
+                spacing="3", align="center", wrap="wrap",
+            ),
+            on_submit=S.create_feed, reset_on_submit=True, width="100%",
+        ),
+        spacing="2", width="100%",
+    )
+
+
 def caldav_section() -> rx.Component:
     return ui.section(
         tr("manage.calendar_sync.title"),
         rx.cond(S.caldav.get("id", "") != "", status(), connect_form()),
         conflicts(),
         external_busy(),
+        rx.divider(),
+        ics_import(),
+        subscription_links(),
         id_="outside-calendar",
     )

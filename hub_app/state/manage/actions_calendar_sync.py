@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from hub_app.db import unit_of_work
-from hub_app.domain.calendar_sync import jobs
+from hub_app.domain.calendar_sync import feeds, jobs
 from hub_app.domain.calendar_sync import service as calendar_sync
 from hub_app.domain.calendar_sync.client import CalendarSyncError
 from hub_app.domain.dashboard.access import dashboard_store
@@ -20,6 +20,7 @@ from hub_app.domain.scheduling.service import get_calendar
 from hub_app.domain.tenancy import TenantContext
 from hub_app.domain.types import utcnow
 from hub_app.i18n import format_datetime, format_time, t
+from hub_app.settings import get_settings
 
 EXTERNAL_DAYS = 14
 
@@ -35,7 +36,10 @@ def panel(ctx: TenantContext, calendar_id: int) -> dict:
     """The calendar's connection (or none), its open conflicts and the coming external busy time."""
     with unit_of_work(ctx) as db:
         store = dashboard_store(db, ctx)
-        statuses = [s for s in calendar_sync.statuses(db, ctx, calendar_id) if s.kind == "caldav"]
+        every = calendar_sync.statuses(db, ctx, calendar_id)
+        statuses = [s for s in every if s.kind == "caldav"]
+        imports = [s for s in every if s.kind == "ics_url"]
+        links = [f for f in feeds.list_feeds(db, ctx) if f.calendar_id == calendar_id]
         conflicts = calendar_sync.conflicts(db, ctx, calendar_id)
         now = utcnow()
         busy = calendar_sync.external_busy(db, ctx, calendar_id, now, now + timedelta(days=EXTERNAL_DAYS))
@@ -49,8 +53,16 @@ def panel(ctx: TenantContext, calendar_id: int) -> dict:
             "synced": format_datetime(s.last_synced_at, tz, loc, "short") if s.last_synced_at else "",
             "error": s.last_error or "",
         }
+    ics = {}
+    if imports:
+        i = imports[0]
+        ics = {"url": i.server_url, "state": i.state, "error": i.last_error or "",
+               "synced": format_datetime(i.last_synced_at, tz, loc, "short") if i.last_synced_at else ""}
     return {
         "connection": connection,
+        "ics": ics,
+        "feeds": [{"created": format_datetime(f.created_at, tz, loc, "short"),
+                   "names": "1" if f.show_client_names else ""} for f in links],
         "conflicts": [{"id": str(c.id), "booking": str(c.booking_id), "summary": c.summary,
                        "when": format_datetime(c.start_at, tz, loc, "short") + "–" + format_time(c.end_at, tz, loc)}
                       for c in conflicts],
@@ -121,3 +133,30 @@ def external_blocks(ctx: TenantContext, days: list[date], tz: str, first_hour: i
                           "source": b.source, "calendar_id": str(b.calendar_id or "")})
         placed.append(shown)
     return placed
+
+
+def import_ics(ctx: TenantContext, calendar_id: int, feed_url: str) -> str:
+    """Read an .ics URL as a busy source of the calendar, and read it once now."""
+    with unit_of_work(ctx) as db:
+        connection_id = calendar_sync.connect_ics_url(db, ctx, calendar_id, feed_url).id
+    try:
+        report = jobs.sync_inbound(connection_id)
+    except CalendarSyncError as exc:
+        raise SyncFailed(calendar_sync.error_message(exc, ctx.locale)) from exc
+    return t("manage.calendar_sync.synced", ctx.locale, changed=report.changed, written=0)
+
+
+def create_feed(ctx: TenantContext, calendar_id: int, show_client_names: bool) -> str:
+    """A new subscription URL for the calendar, returned once (only its hash is stored)."""
+    with unit_of_work(ctx) as db:
+        created = feeds.create_feed(db, ctx, calendar_id, show_client_names=show_client_names)
+    return f"{get_settings().public_base_url.rstrip('/')}/feeds/{created.token}.ics"
+
+
+def revoke_feeds(ctx: TenantContext, calendar_id: int) -> None:
+    """Every subscription URL of the calendar stops working."""
+    with unit_of_work(ctx) as db:
+        get_calendar(db, ctx, calendar_id)  # NotFound for another store's calendar
+        for feed in feeds.list_feeds(db, ctx):
+            if feed.calendar_id == calendar_id:
+                feeds.revoke_feed(db, ctx, feed.id)

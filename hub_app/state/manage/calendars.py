@@ -32,6 +32,9 @@ class CalendarsState(ManageState):
     caldav_conflicts: list[dict[str, str]] = []
     caldav_external: list[dict[str, str]] = []
     caldav_found: list[dict[str, str]] = []
+    ics_import: dict[str, str] = {}
+    feeds: list[dict[str, str]] = []
+    feed_url: str = ""  # a new subscription URL, shown once
 
     def _load_list(self, ctx) -> None:
         self.calendars = actions.calendars_list(ctx)
@@ -60,6 +63,7 @@ class CalendarsState(ManageState):
         data = sync_actions.panel(ctx, cal_id)
         self.caldav, self.caldav_conflicts, self.caldav_external = (
             data["connection"], data["conflicts"], data["external"])
+        self.ics_import, self.feeds = data["ics"], data["feeds"]
 
     def _load_preview(self, ctx) -> None:
         service_id = parse_id(self.preview_service)
@@ -85,6 +89,7 @@ class CalendarsState(ManageState):
 
     @rx.event
     def choose(self, calendar_id: str):
+        self.feed_url = ""
         self.current = {"id": calendar_id}
         self.preview_from = ""
         self._attempt(self._load_current)
@@ -186,3 +191,29 @@ class CalendarsState(ManageState):
     def caldav_disconnect(self):
         cal_id = parse_id(self.current.get("id"))
         self._change(lambda ctx: sync_actions.disconnect(ctx, cal_id), "manage.calendar_sync.disconnected")
+
+    @rx.event
+    def import_ics(self, form: dict):
+        cal_id = parse_id(self.current.get("id"))
+        url = form_text(form, "feed_url")
+        summary = self._attempt(lambda ctx: sync_actions.import_ics(ctx, cal_id, url))
+        error = self.error_text
+        self._attempt(self._reload)
+        self.notice_text, self.error_text = summary or "", error or self.error_text
+
+    @rx.event
+    def create_feed(self, form: dict):
+        cal_id = parse_id(self.current.get("id"))
+        names = bool(form.get("show_client_names"))
+        url = self._attempt(lambda ctx: sync_actions.create_feed(ctx, cal_id, names),
+                            t("manage.calendar_sync.feed_created", self._loc()))
+        if url:
+            notice = self.notice_text
+            self._attempt(self._reload)
+            self.feed_url, self.notice_text = url, notice
+
+    @rx.event
+    def revoke_feeds(self):
+        cal_id = parse_id(self.current.get("id"))
+        self.feed_url = ""
+        self._change(lambda ctx: sync_actions.revoke_feeds(ctx, cal_id), "manage.calendar_sync.feeds_revoked")
