@@ -4,7 +4,9 @@ and a client can no longer book that time on the booking page."""
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, time, timedelta, timezone
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -58,6 +60,8 @@ def test_a_connected_calendars_event_blocks_the_slot_for_clients(live_app, page,
     expect(page.locator("#manage-notice")).to_contain_text("1 remote changes read")
     expect(page.locator("#caldav-external .external-busy")).to_have_count(1)
     expect(page.locator("#caldav-external")).to_contain_text("External")
+    shots = Path(os.environ.get("HUB_SCREENSHOT_DIR") or live_app.data_dir)
+    page.locator("#outside-calendar").screenshot(path=str(shots / "outside-calendar.png"))
 
     after = free_starts_on_booking_page(page, live_app, salon.slug, str(salon.haircut_id), day)
     assert at(day, "10:00") not in after
