@@ -48,7 +48,7 @@ def fetch_feed(url: str, *, max_bytes: int = MAX_FEED_BYTES, timeout: float = TI
         raise CalendarUnavailable(f"the feed could not be reached ({type(exc).__name__})") from exc
 
 
-def feed_changes(url: str, body: bytes, known_etags: dict[str, str | None]) -> RemoteChanges:
+def feed_changes(body: bytes, known_etags: dict[str, str | None]) -> RemoteChanges:
     """Split the feed into one object per UID (with its timezones); the ETag is a content hash."""
     try:
         cal = parse_calendar(body)
@@ -73,7 +73,8 @@ def feed_changes(url: str, body: bytes, known_etags: dict[str, str | None]) -> R
             text = single.to_ical().decode()
         except Exception:  # noqa: BLE001 - an event icalendar cannot write back is kept as-is text
             text = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n" + "".join(e.to_ical().decode() for e in events) + "END:VCALENDAR\r\n"
-        href = f"{url}#{hashlib.sha256(uid.encode()).hexdigest()[:32]}"
+        # Keyed by UID, not by the feed URL: short whatever the URL, stable when the URL changes.
+        href = f"ics:{hashlib.sha256(uid.encode()).hexdigest()[:40]}"
         etag = hashlib.sha256(text.encode()).hexdigest()[:40]
         listed.add(href)
         if known_etags.get(href) != etag:

@@ -113,7 +113,7 @@ def sync_inbound(connection_id: int, *, now: datetime | None = None,
                 known = inbound.known_etags(db, source) if (kind == ConnectionKind.ICS_URL or not token) else {}
             started = time.perf_counter()
             if kind == ConnectionKind.ICS_URL:
-                changes = feed_changes(url, fetch(url), known)
+                changes = feed_changes(fetch(url), known)
             else:
                 changes = client.changes(url, token, known)
                 if changes.full and token:
