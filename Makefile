@@ -106,7 +106,8 @@ stress: venv-test
 	exit $$status
 
 # The booking engine over HTTP (bench/http_booking.py): availability, bookings and the one-place
-# race against the production server on PostgreSQL, with wrk (Debian) as the C load driver.
+# race against the production server on PostgreSQL, with wrk (Debian) as the C load driver; then
+# calendar sync against Radicale (bench/calendar_sync.py: 5,000 events, latency, exactly once).
 .PHONY: bench
 bench: venv-test
 	@if ! command -v wrk >/dev/null; then \
@@ -115,6 +116,7 @@ bench: venv-test
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; \
 	fi
 	$(PY) -m bench.http_booking
+	$(PY) -m bench.calendar_sync
 
 # Known vulnerabilities of the installed packages (pip-audit). --strict: a package that could
 # not be checked (vulnerability service unreachable) is a failure, not a pass.

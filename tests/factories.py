@@ -16,6 +16,9 @@ from hub_app.domain.billing.models import (
     SubscriptionStatus,
 )
 from hub_app.domain.bookings.models import Booking, BookingStatus
+from hub_app.domain.calendar_sync.models import (
+    CalendarConnection, CalendarFeed, CalendarSyncConflict, CalendarSyncEvent, CalendarSyncItem, CalendarSyncSource,
+)
 from hub_app.domain.clients.models import StoreClient, StoreClientStatus
 from hub_app.domain.integrations.models import CalendlyConnection, CalendlyEventTypeLink
 from hub_app.domain.notifications.models import (
@@ -88,10 +91,14 @@ def one_of_each_tenant_row(db: Session, store: Store, client: AppUser) -> dict[t
     db.add_all([booking, plan])
     db.flush()
     subscription = Subscription(store_id=sid, plan_id=plan.id, start_date=T0, status=SubscriptionStatus.ACTIVE)
-    db.add(subscription)
+    connection = CalendarConnection(store_id=sid, calendar_id=cal.id, server_url="https://dav.example.com/")
+    db.add_all([subscription, connection])
+    db.flush()
+    source = CalendarSyncSource(store_id=sid, connection_id=connection.id, remote_url="https://dav.example.com/c/")
+    db.add(source)
     db.flush()
     rows = [
-        cal, service, booking, subscription,
+        cal, service, booking, subscription, connection, source,
         CalendarService(calendar_id=cal.id, service_id=service.id, store_id=sid),
         OpeningRule(store_id=sid, calendar_id=cal.id, weekday=0, start_time=time(9), end_time=time(17)),
         DateOverride(store_id=sid, calendar_id=cal.id, on_date=T0.date()),
@@ -111,7 +118,13 @@ def one_of_each_tenant_row(db: Session, store: Store, client: AppUser) -> dict[t
                             interval=RecurringInterval.MONTH, status=SubscriptionStatus.ACTIVE),
         AuditEntry(store_id=sid, entity_type="booking", entity_id=booking.id, action="created"),
         StoreClient(store_id=sid, user_id=client.id, status=StoreClientStatus.ACTIVE, email=client.email),
+        CalendarSyncItem(store_id=sid, source_id=source.id, href="https://dav.example.com/c/1.ics"),
+        CalendarSyncEvent(store_id=sid, connection_id=connection.id, booking_id=booking.id, uid=f"u{sid}",
+                          href="https://dav.example.com/c/u.ics", start_at=T0, end_at=T0 + timedelta(minutes=30)),
+        CalendarSyncConflict(store_id=sid, connection_id=connection.id, booking_id=booking.id, remote_key="caldav:1:0",
+                             start_at=T0, end_at=T0 + timedelta(minutes=30)),
+        CalendarFeed(store_id=sid, calendar_id=cal.id, token_hash=f"{sid:064d}"),
     ]
-    db.add_all(rows[4:])
+    db.add_all(rows[6:])
     db.flush()
     return {type(r): r for r in rows}

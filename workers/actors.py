@@ -8,6 +8,7 @@ Business logic belongs in the domain layer; an actor only loads ids and calls it
 """
 
 from workers.broker import broker  # noqa: F401  (sets the global broker before any actor)
+import workers.calendar_sync_actors  # noqa: E402,F401
 import workers.calendly_actors  # noqa: E402,F401
 import workers.inbox_sweep  # noqa: E402,F401
 import workers.notification_actors  # noqa: E402,F401

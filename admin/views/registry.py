@@ -4,6 +4,10 @@ from admin.views.accounts import StoreClientAdmin, UserAdmin
 from admin.views.analytics import AnalyticsView
 from admin.views.billing import PaymentAdmin, ServiceSubscriptionAdmin, SubscriptionAdmin, SubscriptionPlanAdmin
 from admin.views.bookings import BookingAdmin
+from admin.views.calendar_sync import (
+    CalendarConnectionAdmin, CalendarFeedAdmin, CalendarSyncConflictAdmin, CalendarSyncEventAdmin,
+    CalendarSyncItemAdmin, CalendarSyncSourceAdmin,
+)
 from admin.views.integrations import (
     AuditEntryAdmin, CalendlyConnectionAdmin, CalendlyEventTypeLinkAdmin, WebhookEventAdmin,
 )
@@ -24,5 +28,8 @@ ALL_VIEWS = [
     BookingAdmin, PaymentAdmin,
     SubscriptionPlanAdmin, SubscriptionAdmin, ServiceSubscriptionAdmin,
     NotificationAdmin, NotificationTemplateAdmin,
-    WebhookEventAdmin, CalendlyConnectionAdmin, CalendlyEventTypeLinkAdmin, AuditEntryAdmin,
+    WebhookEventAdmin, CalendlyConnectionAdmin, CalendlyEventTypeLinkAdmin,
+    CalendarConnectionAdmin, CalendarSyncSourceAdmin, CalendarSyncItemAdmin, CalendarSyncEventAdmin,
+    CalendarSyncConflictAdmin, CalendarFeedAdmin,
+    AuditEntryAdmin,
 ]

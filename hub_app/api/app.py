@@ -79,6 +79,15 @@ def include_webhooks(app: FastAPI) -> None:
             app.include_router(module.router)
 
 
+def include_calendar_feeds(app: FastAPI) -> None:
+    """The ICS subscription feeds, and the after-commit enqueuer of calendar pushes: booking
+    changes made in this process queue the push of their calendar's CalDAV connection."""
+    from hub_app.api.calendar_feeds import router
+    import workers.calendar_sync_actors  # noqa: F401  (registers the enqueuer, like the notification outbox's)
+
+    app.include_router(router)
+
+
 class UploadedFiles(StaticFiles):
     """Files under the upload directory; anything that cannot be served is a 404, never a 500.
 
@@ -178,6 +187,7 @@ def create_api() -> FastAPI:
     app.add_api_route("/ready", ready, methods=["GET"], include_in_schema=False)
     app.mount("/api/v1", create_v1_app())
     include_webhooks(app)
+    include_calendar_feeds(app)
     mount_uploads(app)
     mount_admin(app)
     # Answers no route gives (a path the mounts cannot match, such as /api/v1/a%0Ab) and errors

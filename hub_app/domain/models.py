@@ -10,6 +10,10 @@ from hub_app.domain.billing.models import (
     Subscription, SubscriptionPlan, SubscriptionStatus,
 )
 from hub_app.domain.bookings.models import Booking, BookingSource, BookingStatus, PaymentStatus
+from hub_app.domain.calendar_sync.models import (
+    CalendarConnection, CalendarFeed, CalendarSyncConflict, CalendarSyncEvent, CalendarSyncItem,
+    CalendarSyncSource, ConnectionKind, ConnectionState,
+)
 from hub_app.domain.clients.models import StoreClient, StoreClientStatus
 from hub_app.domain.integrations.models import (
     CalendlyConnection, CalendlyConnectionState, CalendlyEventTypeLink, InboxStatus, WebhookEvent,

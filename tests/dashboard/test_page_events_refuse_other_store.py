@@ -147,6 +147,13 @@ def probes(b: dict) -> dict[tuple[str, str], tuple[type, list[tuple[str, tuple]]
             "add_slot": [choose_b, ev("add_slot", {"day": DAY, "start_time": "20:00", "end_time": "21:00"})],
             "remove_slot": [ev("remove_slot", b["slot"])],
             "update_preview": [ev("update_preview", {"service": b["service"], "from": DAY})],
+            "caldav_submit": [choose_b, ev("caldav_submit", {"server_url": "http://127.0.0.1:9/", "username": "x",
+                                                             "password": "y"})],
+            "caldav_sync_now": [choose_b, ev("caldav_sync_now")],
+            "caldav_disconnect": [choose_b, ev("caldav_disconnect")],
+            "import_ics": [choose_b, ev("import_ics", {"feed_url": "https://calendar.example.com/b.ics"})],
+            "create_feed": [choose_b, ev("create_feed", {"show_client_names": "on"})],
+            "revoke_feeds": [choose_b, ev("revoke_feeds")],
         },
         ServicesState: {
             "edit_service": [ev("edit_service", b["service"])],

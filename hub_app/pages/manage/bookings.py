@@ -76,6 +76,20 @@ def booking_block(item: rx.Var) -> rx.Component:
     )
 
 
+def external_block(item: rx.Var) -> rx.Component:
+    """Busy time from an outside calendar: hatched, behind the bookings, labelled as external."""
+    return rx.box(
+        rx.text(tr("manage.calendar_sync.external_badge") + " " + item["label"], size="1", color_scheme="gray",
+                style={"overflow": "hidden", "textOverflow": "ellipsis", "whiteSpace": "nowrap"}),
+        class_name="calendar-external", title=tr("manage.calendar_sync.external_badge"),
+        custom_attrs={"data-source": item["source"], "data-calendar": item["calendar_id"]},
+        style={"position": "absolute", "top": item["top"], "height": item["height"], "left": "0", "right": "0",
+               "padding": "1px 4px", "boxSizing": "border-box", "overflow": "hidden", "pointerEvents": "none",
+               "background": "repeating-linear-gradient(45deg, var(--gray-a3) 0, var(--gray-a3) 6px, transparent 6px,"
+                             " transparent 12px)", "borderLeft": "3px dashed var(--gray-8)"},
+    )
+
+
 def time_grid() -> rx.Component:
     columns = rx.cond(S.cal_view == "day", "3.2em minmax(0, 1fr)", "3.2em repeat(7, minmax(5.6em, 1fr))")
     lines = "repeating-linear-gradient(to bottom, var(--gray-a4) 0, var(--gray-a4) 1px, transparent 1px, transparent 60px)"
@@ -96,6 +110,7 @@ def time_grid() -> rx.Component:
             rx.foreach(
                 S.cal_days,
                 lambda d, i: rx.box(
+                    rx.foreach(S.cal_external[i], external_block),
                     rx.foreach(S.cal_items[i], booking_block),
                     style={"position": "relative", "height": S.cal_height, "borderLeft": "1px solid var(--gray-a5)",
                            "backgroundImage": lines,

@@ -6,6 +6,7 @@ import reflex as rx
 
 from hub_app.pages.components import tr
 from hub_app.pages.manage import ui
+from hub_app.pages.manage.calendar_sync_section import caldav_section
 from hub_app.pages.manage.layout import manage_page, register_section
 from hub_app.state.manage.calendars import CalendarsState as S
 
@@ -199,7 +200,7 @@ def content() -> rx.Component:
             S.current.get("id", "") != "",
             rx.box(
                 rx.vstack(details(), weekly_hours(), overrides(), spacing="4", width="100%"),
-                rx.vstack(preview(), blocks(), slots(), spacing="4", width="100%"),
+                rx.vstack(preview(), caldav_section(), blocks(), slots(), spacing="4", width="100%"),
                 style={"display": "grid", "gap": "1em", "gridTemplateColumns": "repeat(auto-fit, minmax(22em, 1fr))",
                        "alignItems": "start"},
                 width="100%",

@@ -173,11 +173,41 @@ def event_types() -> rx.Component:
     )
 
 
+def write_target_row(row: rx.Var) -> rx.Component:
+    return rx.vstack(
+        rx.flex(
+            rx.text(row["calendar"], weight="medium", size="2"),
+            rx.cond(row["calendly"] == "1", rx.badge("Calendly", color_scheme="blue", size="1")),
+            rx.spacer(),
+            rx.cond(row["target"] != "",
+                    rx.text("→ " + row["target"], size="2", style=WRAP, class_name="write-target"),
+                    rx.text(tr("manage.integrations.writes_nowhere"), size="2", color_scheme="gray",
+                            class_name="write-target")),
+            spacing="2", align="center", wrap="wrap", width="100%",
+        ),
+        rx.cond(row["warn"] == "1",
+                rx.callout(tr("manage.integrations.no_write_target"), color_scheme="amber", size="1",
+                           class_name="write-target-warning", width="100%")),
+        spacing="1", width="100%", class_name="write-target-row", custom_attrs={"data-calendar": row["calendar_id"]},
+    )
+
+
+def write_targets() -> rx.Component:
+    """Which outside calendar each hub calendar writes its bookings to (what Calendly checks)."""
+    return rx.vstack(
+        rx.heading(tr("manage.integrations.write_targets"), size="4", as_="h3"),
+        rx.text(tr("manage.integrations.write_targets_hint"), size="2", color_scheme="gray"),
+        rx.foreach(S.write_targets, write_target_row),
+        spacing="2", width="100%", id="calendar-write-targets",
+    )
+
+
 def calendly_section() -> rx.Component:
     return ui.section(
         "Calendly",
         rx.text(tr("manage.integrations.calendly_intro"), size="2"),
         rx.cond(S.calendly.get("state", "") != "", calendly_facts(), rx.spinner(size="2")),
+        rx.cond(S.write_targets.length() > 0, write_targets()),
         token_form(),
         rx.cond(S.calendly_connected, rx.vstack(calendly_actions(), rx.divider(), event_types(),
                                                 spacing="4", width="100%")),

@@ -26,6 +26,7 @@ from hub_app.domain.scheduling.service import list_services
 from hub_app.domain.tenancy import TenantContext
 from hub_app.domain.types import utcnow
 from hub_app.i18n import format_date, format_money, format_time
+from hub_app.state.manage.actions_calendar_sync import external_blocks
 
 STATUS_COLORS = {
     "pending": "amber", "confirmed": "teal", "cancelled": "gray", "completed": "blue", "rescheduled": "purple",
@@ -132,8 +133,12 @@ def calendar_grid(ctx: TenantContext, view: str, anchor: date) -> dict:
         })
         items.append(shown)
     hours = [{"label": f"{h:02d}:00", "top": f"{(h - first_hour) * 60 * MINUTE_PX}px"} for h in range(first_hour, last_hour)]
+    # Busy time from outside calendars (CalDAV, ICS, Calendly), shown behind the bookings.
+    external = ([[] for _ in grid.days] if view == "month" else
+                external_blocks(ctx, grid.days, tz, first_hour, last_hour, MINUTE_PX))
     return {
         "title": _title(view, grid.first, grid.last, anchor, loc), "days": days, "items": items, "more": more,
+        "external": external,
         "hours": hours, "height": f"{(last_hour - first_hour) * 60 * MINUTE_PX}px", "count": len(rows),
     }
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from hub_app.db import unit_of_work
 from hub_app.domain.billing import service as billing
+from hub_app.domain.calendar_sync.calendly_targets import write_targets
 from hub_app.domain.calendly import jobs as calendly_jobs
 from hub_app.domain.calendly import service as calendly
 from hub_app.domain.calendly.client import CalendlyError, EventType
@@ -31,6 +32,9 @@ def calendly_status(ctx: TenantContext) -> dict:
         services = scheduling.list_services(db, ctx)
         links = [{"uri": link.event_type_uri, "name": link.name, "calendar_id": str(link.calendar_id),
                   "service_id": str(link.service_id)} for link in status.links]
+        targets = [{"calendar_id": str(w.calendar_id), "calendar": w.calendar_name, "target": w.target or "",
+                    "state": w.state or "", "calendly": "1" if w.linked_to_calendly else "",
+                    "warn": "1" if w.needs_target else ""} for w in write_targets(db, ctx)]
     return {
         "status": {
             "state": status.state, "webhook": status.webhook_state or "", "error": status.last_error or "",
@@ -41,6 +45,7 @@ def calendly_status(ctx: TenantContext) -> dict:
         "calendars": [{"id": str(c.id), "name": c.name} for c in calendars],
         "services": [{"id": str(s.id), "name": s.name} for s in services],
         "links": links,
+        "write_targets": targets,
     }
 
 

@@ -26,6 +26,7 @@ class BookingsState(ManageState):
     cal_days: list[dict[str, str]] = []
     cal_items: list[list[dict[str, str]]] = []
     cal_more: list[str] = []
+    cal_external: list[list[dict[str, str]]] = []
     cal_hours: list[dict[str, str]] = []
     cal_height: str = "720px"
     filters: dict[str, str] = {"from": "", "to": "", "status": "", "service": "", "search": "", "sort": "start"}
@@ -83,6 +84,7 @@ class BookingsState(ManageState):
         grid = actions.calendar_grid(ctx, self.cal_view, date.fromisoformat(self.anchor))
         self.cal_title = grid["title"]
         self.cal_days, self.cal_items, self.cal_more = grid["days"], grid["items"], grid["more"]
+        self.cal_external = grid["external"]
         self.cal_hours, self.cal_height = grid["hours"], grid["height"]
 
     def _load_list(self, ctx) -> None:

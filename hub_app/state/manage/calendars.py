@@ -8,6 +8,7 @@ from datetime import date
 import reflex as rx
 
 from hub_app.i18n import t
+from hub_app.state.manage import actions_calendar_sync as sync_actions
 from hub_app.state.manage import actions_setup as actions
 from hub_app.state.manage.base import ManageState, form_text, parse_id
 
@@ -25,6 +26,15 @@ class CalendarsState(ManageState):
     preview_days: list[dict[str, str]] = []
     edit_key: int = 0
     today: str = ""
+    # Outside calendar (CalDAV) of the current calendar: its status, conflicts, external busy time,
+    # and the calendars a successful "test connection" listed. No password is ever kept here.
+    caldav: dict[str, str] = {}
+    caldav_conflicts: list[dict[str, str]] = []
+    caldav_external: list[dict[str, str]] = []
+    caldav_found: list[dict[str, str]] = []
+    ics_import: dict[str, str] = {}
+    feeds: list[dict[str, str]] = []
+    feed_url: str = ""  # a new subscription URL, shown once
 
     def _load_list(self, ctx) -> None:
         self.calendars = actions.calendars_list(ctx)
@@ -42,11 +52,18 @@ class CalendarsState(ManageState):
         self.current, self.weekly = detail["calendar"], detail["weekly"]
         self.overrides, self.blocks, self.slots = detail["overrides"], detail["blocks"], detail["slots"]
         self.offered, self.today = detail["services"], detail["today"]
+        self._load_caldav(ctx, cal_id)
         if self.preview_service not in [s["id"] for s in self.offered]:
             self.preview_service = self.offered[0]["id"] if self.offered else ""
         self.preview_from = self.preview_from or self.today
         self._load_preview(ctx)
         self.edit_key += 1
+
+    def _load_caldav(self, ctx, cal_id: int) -> None:
+        data = sync_actions.panel(ctx, cal_id)
+        self.caldav, self.caldav_conflicts, self.caldav_external = (
+            data["connection"], data["conflicts"], data["external"])
+        self.ics_import, self.feeds = data["ics"], data["feeds"]
 
     def _load_preview(self, ctx) -> None:
         service_id = parse_id(self.preview_service)
@@ -72,6 +89,7 @@ class CalendarsState(ManageState):
 
     @rx.event
     def choose(self, calendar_id: str):
+        self.feed_url = ""
         self.current = {"id": calendar_id}
         self.preview_from = ""
         self._attempt(self._load_current)
@@ -140,3 +158,62 @@ class CalendarsState(ManageState):
             self.error_text = t("dashboard.bad_date", self._loc())
             return
         self._attempt(self._load_preview)
+
+    @rx.event
+    def caldav_submit(self, form: dict):
+        """First submit: test the connection and list the server's calendars. Once listed (for the
+        same address and user), the next submit connects with the chosen sources and target."""
+        cal_id = parse_id(self.current.get("id"))
+        server, user, password = form_text(form, "server_url"), form_text(form, "username"), form_text(form, "password")
+        listed_for = (self.caldav_found[0].get("server"), self.caldav_found[0].get("user")) if self.caldav_found else None
+        if listed_for != (server, user):
+            found = self._attempt(lambda ctx: sync_actions.test_connection(ctx, server, user, password),
+                                  t("manage.calendar_sync.tested", self._loc()))
+            self.caldav_found = [{**c, "server": server, "user": user, "index": str(i)}
+                                 for i, c in enumerate(found or [])]
+            return
+        sources = [c["url"] for c in self.caldav_found if form.get(f"source-{c['index']}")]
+        target = next((c["url"] for c in self.caldav_found if c["index"] == form_text(form, "target")), None)
+        if self._do(lambda ctx: sync_actions.connect(ctx, cal_id, server, user, password, sources, target),
+                    t("manage.calendar_sync.connected", self._loc())):
+            self.caldav_found = []
+            self._attempt(self._reload, self.notice_text)
+
+    @rx.event
+    def caldav_sync_now(self):
+        cal_id = parse_id(self.current.get("id"))
+        summary = self._attempt(lambda ctx: sync_actions.sync_now(ctx, cal_id))
+        error = self.error_text
+        self._attempt(self._reload)  # the new busy time, or the error now on the connection
+        self.notice_text, self.error_text = summary or "", error or self.error_text
+
+    @rx.event
+    def caldav_disconnect(self):
+        cal_id = parse_id(self.current.get("id"))
+        self._change(lambda ctx: sync_actions.disconnect(ctx, cal_id), "manage.calendar_sync.disconnected")
+
+    @rx.event
+    def import_ics(self, form: dict):
+        cal_id = parse_id(self.current.get("id"))
+        url = form_text(form, "feed_url")
+        summary = self._attempt(lambda ctx: sync_actions.import_ics(ctx, cal_id, url))
+        error = self.error_text
+        self._attempt(self._reload)
+        self.notice_text, self.error_text = summary or "", error or self.error_text
+
+    @rx.event
+    def create_feed(self, form: dict):
+        cal_id = parse_id(self.current.get("id"))
+        names = bool(form.get("show_client_names"))
+        url = self._attempt(lambda ctx: sync_actions.create_feed(ctx, cal_id, names),
+                            t("manage.calendar_sync.feed_created", self._loc()))
+        if url:
+            notice = self.notice_text
+            self._attempt(self._reload)
+            self.feed_url, self.notice_text = url, notice
+
+    @rx.event
+    def revoke_feeds(self):
+        cal_id = parse_id(self.current.get("id"))
+        self.feed_url = ""
+        self._change(lambda ctx: sync_actions.revoke_feeds(ctx, cal_id), "manage.calendar_sync.feeds_revoked")

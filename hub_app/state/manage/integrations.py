@@ -27,6 +27,9 @@ class IntegrationsState(ManageState):
     event_types: list[dict[str, str]] = []
     calendars: list[dict[str, str]] = []
     services: list[dict[str, str]] = []
+    # Where each hub calendar's bookings are written (CalDAV target), flagged when Calendly-linked
+    # without one: Calendly would keep offering those times.
+    write_targets: list[dict[str, str]] = []
     # Bumped after every Calendly action so the token field empties and the mapping selects
     # show the saved values again (they are uncontrolled inputs, keyed by this number).
     form_version: int = 0
@@ -73,6 +76,7 @@ class IntegrationsState(ManageState):
         if data is FAILED:
             return
         self.calendly, self.calendars, self.services = data["status"], data["calendars"], data["services"]
+        self.write_targets = data["write_targets"]
         self._links = data["links"]
         if not self.calendly_connected:
             self._listed = []
