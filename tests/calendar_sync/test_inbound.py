@@ -19,7 +19,7 @@ from hub_app.domain.calendar_sync.models import CalendarSyncItem
 from hub_app.domain.scheduling.models import ExternalBusyTime
 from hub_app.domain.tenancy import TenantContext
 from tests.calendar_sync.events import all_day_event, utc_event, zoned_event
-from tests.factories import make_client
+from tests.factories import link_client, make_client
 
 UTC = timezone.utc
 
@@ -143,6 +143,7 @@ def test_a_remote_event_over_a_booking_is_a_conflict_and_the_booking_stands(shop
     ctx = shop.manager_ctx()
     with hub_db.unit_of_work(TenantContext.system()) as db:
         client_id = make_client(db).id
+        link_client(db, shop.store_id, client_id)  # staff book only the store's own clients
     with hub_db.unit_of_work(ctx) as db:
         booking_id = book(db, ctx, BookingRequest(service_id=shop.service_id, start=local(shop, day, "10:00")),
                           client_user_id=client_id).id

@@ -19,13 +19,14 @@ from hub_app.domain.scheduling.models import ExternalBusyTime
 from hub_app.domain.tenancy import TenantContext
 from tests.calendar_sync.events import utc_event
 from tests.calendar_sync.test_inbound import connect, future_day, local
-from tests.factories import make_client
+from tests.factories import link_client, make_client
 
 
 def new_booking(shop, start: datetime) -> int:
     ctx = shop.manager_ctx()
     with hub_db.unit_of_work(TenantContext.system()) as db:
         client_id = make_client(db).id
+        link_client(db, shop.store_id, client_id)  # staff book only the store's own clients
     with hub_db.unit_of_work(ctx) as db:
         return book(db, ctx, BookingRequest(service_id=shop.service_id, start=start), client_user_id=client_id).id
 
