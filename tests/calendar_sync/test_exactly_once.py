@@ -163,3 +163,76 @@ def test_a_booking_commit_queues_its_push_and_the_tick_syncs(shop, radicale, syn
         assert connection.last_synced_at is not None and connection.state == "active"
     from tests.calendar_sync.test_inbound import busy_rows
     assert busy_rows(shop) == [(local(shop, day, "12:00"), local(shop, day, "13:00"))]
+
+
+# A worker process of its own: imports once, then pushes on each "go <offset>" line it reads, with
+# the clock moved <offset> seconds on (so a lease left by a killed push has always run out).
+_PUSHER = """
+import sys
+from datetime import timedelta
+from hub_app.domain.calendar_sync import jobs
+from hub_app.domain.types import utcnow
+connection_id = int(sys.argv[1])
+print("ready", flush=True)
+for line in sys.stdin:
+    jobs.push(connection_id, now=utcnow() + timedelta(seconds=int(line.split()[1])))
+    print("done", flush=True)
+"""
+
+
+def test_exactly_one_event_per_live_booking_when_worker_processes_are_killed(shop, radicale):
+    """Real SIGKILLs: a pushing process is killed at a random moment of its push (before, during or
+    after its calls to the CalDAV server, before or after recording them) after most changes."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    target = radicale.new_calendar()
+    connection_id = connect(shop, radicale, [], target)
+    rng = random.Random(11)
+    ctx = shop.manager_ctx()
+    live: list[int] = []
+    worker = None
+    kills = 0
+
+    def start_worker():
+        proc = subprocess.Popen([sys.executable, "-c", _PUSHER, str(connection_id)], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, text=True)
+        assert proc.stdout.readline().strip() == "ready"
+        return proc
+
+    for step in range(1, 31):
+        start = local(shop, future_day(2 + rng.randrange(40)), f"{9 + rng.randrange(8):02d}:00")
+        try:
+            if len(live) < 3 or rng.random() < 0.5:
+                live.append(new_booking(shop, start))
+            elif rng.random() < 0.5:
+                with hub_db.unit_of_work(ctx) as db:
+                    index = rng.randrange(len(live))
+                    live[index] = reschedule_booking(db, ctx, live[index], start).id
+            else:
+                with hub_db.unit_of_work(ctx) as db:
+                    cancel_booking(db, ctx, live.pop(rng.randrange(len(live))), "test")
+        except DomainError:
+            continue  # the time was taken: nothing changed
+        worker = worker or start_worker()
+        worker.stdin.write(f"go {step * (outbound.LEASE_SECONDS + 1)}\n")
+        worker.stdin.flush()
+        if rng.random() < 0.6:
+            time.sleep(rng.uniform(0.0, 0.25))
+            worker.send_signal(signal.SIGKILL)
+            worker.wait(10)
+            worker, kills = None, kills + 1
+        else:
+            assert worker.stdout.readline().strip() == "done"
+    if worker is not None:
+        worker.stdin.close()
+        worker.wait(30)
+    # The next tick, after every lease ran out.
+    assert jobs.push(connection_id, now=utcnow() + timedelta(seconds=40 * (outbound.LEASE_SECONDS + 1))).error is None
+    assert kills >= 10
+
+    events = remote_events(radicale, target)  # raises on a duplicate UID
+    expected = live_roots(shop)
+    assert set(events) == expected and len(radicale.hrefs(target)) == len(expected)
