@@ -46,6 +46,8 @@ class Settings(BaseSettings):
 
     session_ttl_hours: int = 24 * 14
     login_max_failures: int = 5
+    # Days a past-due store keeps its paid plan's limits before falling back to the free plan's.
+    plan_grace_days: int = Field(default=7, ge=0, le=90)
     login_failure_window_minutes: int = 15
 
     upload_dir: Path = PROJECT_ROOT / "data" / "uploads"

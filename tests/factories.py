@@ -12,7 +12,7 @@ from hub_app.domain.accounts.models import AppUser, UserRole
 from hub_app.domain.accounts.service import ClientDetails, hash_password, register_client
 from hub_app.domain.audit.models import AuditEntry
 from hub_app.domain.billing.models import (
-    Payment, PaymentRecordStatus, PlanInterval, ServiceSubscription, Subscription, SubscriptionPlan,
+    Payment, PaymentRecordStatus, PlanInterval, ServiceSubscription, SmsUsage, Subscription, SubscriptionPlan,
     SubscriptionStatus,
 )
 from hub_app.domain.bookings.models import Booking, BookingStatus
@@ -100,6 +100,7 @@ def one_of_each_tenant_row(db: Session, store: Store, client: AppUser) -> dict[t
         ServiceSubscription(store_id=sid, client_user_id=client.id, service_id=service.id,
                             interval=RecurringInterval.MONTH, status=SubscriptionStatus.ACTIVE),
         AuditEntry(store_id=sid, entity_type="booking", entity_id=booking.id, action="created"),
+        SmsUsage(store_id=sid, period_start=T0, period_end=T0 + timedelta(days=30), sent=1, overage=0),
     ]
     db.add_all(rows[4:])
     db.flush()

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from hub_app.domain.accounts.models import AppUser
 from hub_app.domain.audit.service import record as audit
+from hub_app.domain.billing.limits import mark_past_due_moments
 from hub_app.domain.billing.gateway import GatewayError, PaymentsGateway, SubscriptionCheckoutRequest
 from hub_app.domain.billing.models import (
     PlanInterval, ServiceSubscription, Subscription, SubscriptionPlan, SubscriptionStatus,
@@ -157,6 +158,7 @@ def refresh_store_plan(db: Session, store_id: int) -> None:
     live = db.scalar(select(Subscription).where(Subscription.store_id == store_id, Subscription.status.in_(LIVE))
                      .order_by(Subscription.start_date.desc(), Subscription.id.desc()).limit(1))
     store.current_subscription_plan_id = live.plan_id if live is not None else None
+    mark_past_due_moments(db, store_id)
 
 
 def store_subscriptions(db: Session, ctx: TenantContext) -> list[Subscription]:
