@@ -99,7 +99,9 @@ def sync_plan(db: Session, ctx: TenantContext, plan: SubscriptionPlan) -> PriceS
 def sync_plans(db: Session, ctx: TenantContext) -> dict[int, PriceSync | None]:
     """Admin: push every plan to Stripe (run after editing plans)."""
     require(ctx, Feature.SET_PLANS)
-    return {plan.id: sync_plan(db, ctx, plan) for plan in db.scalars(select(SubscriptionPlan).order_by(SubscriptionPlan.id))}
+    # The free plan is never sold, so it has no Stripe price.
+    return {plan.id: sync_plan(db, ctx, plan) for plan in db.scalars(
+        select(SubscriptionPlan).where(SubscriptionPlan.is_free.is_(False)).order_by(SubscriptionPlan.id))}
 
 
 def start_plan_checkout(db: Session, ctx: TenantContext, plan_id: int, *, success_url: str | None = None,
@@ -112,6 +114,8 @@ def start_plan_checkout(db: Session, ctx: TenantContext, plan_id: int, *, succes
         raise NotFound(t("store.not_found", ctx.locale))
     if plan is None or not plan.is_active:
         raise NotFound(t("payments.plan_not_found", ctx.locale))
+    if plan.is_free:
+        raise Conflict(t("payments.free_plan_not_sold", ctx.locale))
     gateway = require_gateway(ctx.locale)
     if not plan.stripe_price_id:
         sync_plan(db, ctx, plan)
