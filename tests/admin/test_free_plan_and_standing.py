@@ -34,6 +34,10 @@ def test_the_admin_edits_the_free_plan_and_its_limits_apply_to_a_store_without_a
 
     response = admin_client.post(f"/admin/subscription-plan/edit/{free.id}", data={**FREE, "price_amount": "5"})
     assert response.status_code == 400 and "free plan costs nothing" in response.text
+    unflagged = {key: value for key, value in FREE.items() if key != "is_free"}
+    response = admin_client.post(f"/admin/subscription-plan/edit/{free.id}", data=unflagged)
+    assert response.status_code == 400 and "Mark another plan as the free plan first" in response.text
+    assert fetch(SubscriptionPlan, free.id).is_free is True
     response = admin_client.delete(f"/admin/subscription-plan/delete?pks={free.id}")
     assert "Mark another plan as the free plan first" in admin_client.get(response.text).text
     assert fetch(SubscriptionPlan, free.id) is not None

@@ -4,6 +4,8 @@ EasySMS client against the fake server), a warning at 80 % once, and past 100 % 
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -117,3 +119,19 @@ def test_a_store_on_the_free_plan_sends_no_sms_and_counts_by_calendar_month(comm
     row = usage(store_id)
     local_start = row.period_start.astimezone(ZoneInfo("Europe/Athens"))
     assert (local_start.day, local_start.hour, local_start.minute) == (1, 0, 0)
+
+
+def test_parallel_senders_never_pass_the_allowance(committed_engine, enqueued, provider_env, fake_easysms,
+                                                   smtp_server):
+    store_id = store_on_plan(sms=4)
+    sms_ids = [confirm_one(store_id)[Channel.SMS] for _ in range(8)]
+    start = threading.Barrier(len(sms_ids))
+
+    def send(nid: int) -> str:
+        start.wait()
+        return dispatch.deliver(nid).status
+
+    with ThreadPoolExecutor(max_workers=len(sms_ids)) as pool:
+        statuses = list(pool.map(send, sms_ids))
+    assert sorted(statuses) == ["not_sent"] * 4 + ["sent"] * 4
+    assert len(fake_easysms.sends()) == 4 and usage(store_id).sent == 4

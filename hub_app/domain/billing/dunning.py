@@ -35,7 +35,8 @@ def advance_store(db: Session, store: Store, now: datetime | None = None) -> lis
     now = now or utcnow()
     limits = limits_in_force(db, store, now)
     sub = limits.subscription
-    if sub is None or limits.state not in (GRACE, RESTRICTED):
+    if sub is None or limits.state not in (GRACE, RESTRICTED) or (limits.restricted and limits.plan is None):
+        # (No free plan defined: a lapsed store keeps no limits, so there is nothing to announce.)
         return []
     steps: list[tuple[str, str, dict]] = []
     if sub.status == SubscriptionStatus.PAST_DUE:

@@ -65,14 +65,19 @@ def latest_subscription(db: Session, store_id: int, statuses) -> Subscription | 
                      .order_by(Subscription.start_date.desc(), Subscription.id.desc()).limit(1))
 
 
-def limits_in_force(db: Session, store: Store, now: datetime | None = None) -> LimitsInForce:
-    """The limits that apply to `store` at `now` (see the module docstring)."""
+def limits_in_force(db: Session, store: Store, now: datetime | None = None, *,
+                    with_history: bool = True) -> LimitsInForce:
+    """The limits that apply to `store` at `now` (see the module docstring).
+
+    `with_history=False` (the limit checks on the booking path) skips looking up a store's ended
+    subscription: it only tells "restricted" from "free" for the manager, the limits are the same.
+    """
     now = now or utcnow()
     paid = db.get(SubscriptionPlan, store.current_subscription_plan_id) if store.current_subscription_plan_id else None
     if paid is not None and paid.is_free:
         paid = None
     if paid is None:
-        last = latest_subscription(db, store.id, ENDED)
+        last = latest_subscription(db, store.id, ENDED) if with_history else None
         return LimitsInForce(free_plan(db), None, RESTRICTED if last is not None else FREE, last)
     live = latest_subscription(db, store.id, LIVE)
     if live is None or live.status != SubscriptionStatus.PAST_DUE or live.plan_id != paid.id:

@@ -48,7 +48,7 @@ def bookings_made_this_month(db: Session, store: Store, now: datetime | None = N
 
 def check_monthly_bookings(db: Session, ctx: TenantContext, store: Store, now: datetime | None = None) -> None:
     """Raise PlanLimitReached when the store's plan has no booking left this month."""
-    limits = limits_in_force(db, store, now)
+    limits = limits_in_force(db, store, now, with_history=False)
     limit = limits.limit("bookings_per_month")
     if limit is None:
         return

@@ -92,7 +92,7 @@ def admit(db: Session, row: Notification, now: datetime | None = None) -> str | 
     """Count an SMS about to be handed to the provider; the reason it must not be sent, or None."""
     now = now or utcnow()
     store = db.get(Store, row.store_id)
-    limits = limits_in_force(db, store, now)
+    limits = limits_in_force(db, store, now, with_history=False)
     included = limits.limit("sms")
     start, end = billing_period(store, limits, now)
     usage = _usage_row(db, store.id, start, end, lock=True)

@@ -109,6 +109,9 @@ def save_plan(db: Session, ctx: TenantContext, plan_id: int | None, values: dict
         before = None
     else:
         plan = _plan(db, ctx, plan_id)
+        if plan.is_free and clean.get("is_free") is False:
+            # Without a free plan, stores without a paid one would have no limits at all.
+            raise Conflict(t("admin.free_plan_delete", ctx.locale))
         before = snapshot(plan)
         for name, value in clean.items():
             setattr(plan, name, value)

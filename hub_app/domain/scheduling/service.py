@@ -33,7 +33,7 @@ def check_plan_limit(db: Session, ctx: TenantContext, what: str) -> None:
     """Refuse to create one more service/calendar than the limits in force for the store allow
     (the paid plan's, or the free plan's without one or after a lapse)."""
     store = _store(db, ctx)
-    limits = limits_in_force(db, store)
+    limits = limits_in_force(db, store, with_history=False)
     limit = limits.limit(what)
     if limit is None:
         return
