@@ -23,7 +23,7 @@ from hub_app.domain.notifications.manager_notices import notify_manager
 from hub_app.domain.notifications.outbox import acting_for_store
 from hub_app.domain.stores.models import Store
 from hub_app.domain.types import utcnow
-from hub_app.i18n import format_date, t
+from hub_app.i18n import format_date
 
 GRACE_REMINDER_BEFORE = timedelta(days=2)
 # A subscription that ended longer ago than this is old news, not a step to announce.

@@ -63,7 +63,8 @@ def check_monthly_bookings(db: Session, ctx: TenantContext, store: Store, now: d
     if made < limit:
         return
     if is_staff(ctx) and limits.plan is not limits.paid_plan:
-        message = t("plan.free_limit_reached", ctx.locale, limit=limit, what=t("plan.what.bookings_per_month", ctx.locale))
+        message = t("plan.free_limit_reached", ctx.locale, limit=limit,
+                    what=t("plan.what.bookings_per_month", ctx.locale))
     elif is_staff(ctx):
         message = t("booking.monthly_limit_staff", ctx.locale, plan=limits.plan.name, limit=limit)
     else:
