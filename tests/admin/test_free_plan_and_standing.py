@@ -79,3 +79,5 @@ def test_the_subscription_list_shows_and_filters_grace_and_restricted(admin_clie
     assert seed(lambda db: db.get(Subscription, late_id).past_due_since) is not None
     usage = admin_client.get("/admin/sms-usage/list")
     assert usage.status_code == 200 and "0.08" in usage.text
+    analytics = admin_client.get("/admin/analytics").text
+    assert 'data-value="restricted">1<' in analytics and 'data-value="past-due-in-grace">0<' in analytics
