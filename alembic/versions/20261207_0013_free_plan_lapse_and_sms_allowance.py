@@ -6,7 +6,8 @@
 - `subscription_plan.sms_overage` ("stop" | "bill") and `sms_overage_price`: what happens once
   the included SMS of a period are used up.
 - `subscription.past_due_since`: the grace period after a failed payment counts from here.
-- `sms_usage`: SMS handed to the provider per store and billing period, with the overage.
+- `sms_usage`: SMS handed to the provider per store and billing period, with the overage (and
+  the Stripe invoice item that bills it once the period is over).
   A store's table, so it gets row-level security on PostgreSQL like the others (0002).
 
 Revision ID: 0013
@@ -57,6 +58,7 @@ def upgrade() -> None:
         sa.Column("overage", sa.Integer(), nullable=False),
         sa.Column("overage_unit_price", sa.Numeric(10, 2), nullable=True),
         sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("stripe_invoice_item_id", sa.String(length=64), nullable=True),
         sa.Column("created_at", hub_types.UTCDateTime(), nullable=False),
         sa.Column("updated_at", hub_types.UTCDateTime(), nullable=False),
         sa.UniqueConstraint("store_id", "period_start", name="uq_sms_usage_period"),

@@ -182,3 +182,5 @@ class SmsUsage(TenantScoped, Timestamped, table=True):
     overage: int = Field(default=0, nullable=False)
     overage_unit_price: Decimal | None = Field(default=None, sa_type=money_type())
     currency: str = Field(default="EUR", max_length=3, nullable=False)
+    # The pending Stripe invoice item that bills the overage once the period is over.
+    stripe_invoice_item_id: str | None = Field(default=None, max_length=64)
