@@ -25,7 +25,9 @@ WEEKDAY_HOURS = [{"weekday": d, "start": time(9), "end": time(17)} for d in rang
 
 
 def _plans(db) -> list[SubscriptionPlan]:
-    existing = list(db.scalars(select(SubscriptionPlan)))
+    # The free plan (seeded by the migrations) is not one of the plans a store subscribes to.
+    existing = list(db.scalars(select(SubscriptionPlan).where(SubscriptionPlan.is_free.is_(False))
+                               .order_by(SubscriptionPlan.sort_order, SubscriptionPlan.id)))
     if existing:
         return existing
     plans = [

@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     session_max_days: int = Field(default=30, ge=1)
     # Failed sign-ins per account and address before each further attempt waits a growing delay.
     login_max_failures: int = Field(default=5, ge=1)
+    # Days a past-due store keeps its paid plan's limits before falling back to the free plan's.
+    plan_grace_days: int = Field(default=7, ge=0, le=90)
     login_failure_window_minutes: int = 15
 
     upload_dir: Path = PROJECT_ROOT / "data" / "uploads"

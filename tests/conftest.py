@@ -98,6 +98,21 @@ def _create_postgres_database(admin_url: str) -> tuple[str, Callable[[], None]]:
     return url, drop
 
 
+def without_free_plan_limits(url: str) -> None:
+    """Unflag the free plan seeded by migration 0013 in a test database.
+
+    Most tests build stores without a plan and add calendars, services and bookings freely; they
+    are about other things than plan limits. The free plan's own tests (tests/billing) flag a free
+    plan of their own inside their transaction.
+    """
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text("UPDATE subscription_plan SET is_free = false WHERE is_free"))
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def database_url(request, tmp_path_factory) -> Iterator[str]:
     """A database at the latest migration, one per backend per test run."""
@@ -105,12 +120,14 @@ def database_url(request, tmp_path_factory) -> Iterator[str]:
         path = tmp_path_factory.mktemp("db") / "hub.db"
         url = f"sqlite:///{path}"
         migrate(url)
+        without_free_plan_limits(url)
         yield url
         return
     admin_url = request.getfixturevalue("postgres_server")
     url, drop = _create_postgres_database(admin_url)
     try:
         migrate(url)
+        without_free_plan_limits(url)
         yield url
     finally:
         hub_db.reset_engine_cache()

@@ -12,7 +12,7 @@ from hub_app.domain.accounts.models import AppUser, UserRole
 from hub_app.domain.accounts.service import ClientDetails, hash_password, register_client
 from hub_app.domain.audit.models import AuditEntry
 from hub_app.domain.billing.models import (
-    Payment, PaymentRecordStatus, PlanInterval, ServiceSubscription, Subscription, SubscriptionPlan,
+    Payment, PaymentRecordStatus, PlanInterval, ServiceSubscription, SmsUsage, Subscription, SubscriptionPlan,
     SubscriptionStatus,
 )
 from hub_app.domain.bookings.models import Booking, BookingStatus
@@ -124,6 +124,7 @@ def one_of_each_tenant_row(db: Session, store: Store, client: AppUser) -> dict[t
         CalendarSyncConflict(store_id=sid, connection_id=connection.id, booking_id=booking.id, remote_key="caldav:1:0",
                              start_at=T0, end_at=T0 + timedelta(minutes=30)),
         CalendarFeed(store_id=sid, calendar_id=cal.id, token_hash=f"{sid:064d}"),
+        SmsUsage(store_id=sid, period_start=T0, period_end=T0 + timedelta(days=30), sent=1, overage=0),
     ]
     db.add_all(rows[6:])
     db.flush()

@@ -1,4 +1,4 @@
-"""Notification actors: send one message, the periodic tick (reminders + sweep), delivery reports.
+"""Notification actors: send one message, the periodic tick (reminders, dunning, sweep), delivery reports.
 
 Importing this module also registers the outbox's after-commit enqueuer, so any process that
 imports it (web app, workers) queues new notification rows as soon as their transaction commits.
@@ -18,6 +18,7 @@ import dramatiq
 from workers.broker import broker
 from workers.ticker import PeriodicTicker, install
 from hub_app.db import unit_of_work
+from hub_app.domain.billing import dunning
 from hub_app.domain.integrations import inbox
 from hub_app.domain.notifications import dispatch, outbox, reminders
 from hub_app.domain.notifications.delivery import PROVIDER as REPORTS, apply_delivery_report
@@ -62,10 +63,13 @@ def notification_tick() -> None:
     """Write due reminders (enqueued after commit) and re-enqueue every pending row that is due.
 
     Also sends again every EasySMS delivery report still to apply: those are retried from here
-    (every tick) until the inbox gives them up after their last allowed attempt.
+    (every tick) until the inbox gives them up after their last allowed attempt, and writes the
+    dunning emails that are due (a grace period ends by the clock, with no webhook to say so).
     """
     with unit_of_work(TenantContext.system()) as db:
         created = reminders.queue_due_reminders(db, TenantContext.system())
+    with unit_of_work(TenantContext.system()) as db:
+        dunning_sent = dunning.advance_all(db)
     with unit_of_work(TenantContext.system()) as db:
         due = dispatch.due_for_sending(db)
     for notification_id in due:
@@ -74,8 +78,9 @@ def notification_tick() -> None:
         reports = [e.id for e in inbox.pending_events(db, REPORTS, limit=500)]
     for event_id in reports:
         process_easysms_report.send(event_id)
-    if created or due:
-        logger.info("Notification tick: %d reminders written, %d rows enqueued", len(created), len(due))
+    if created or due or dunning_sent:
+        logger.info("Notification tick: %d reminders and %d dunning emails written, %d rows enqueued",
+                    len(created), dunning_sent, len(due))
 
 
 @dramatiq.actor(queue_name=QUEUE, max_retries=5)

@@ -1,4 +1,4 @@
-"""Stripe work in the background: apply inbox events, release expired payment holds.
+"""Stripe work in the background: apply inbox events, release expired payment holds, bill SMS overage.
 
 Actors take ids and are idempotent (an inbox row is applied once; a redelivered message finds it
 processed). Each attempt is counted in the inbox row before it starts (so a crash counts too); a
@@ -17,7 +17,7 @@ import logging
 import dramatiq
 
 from hub_app import db as hub_db
-from hub_app.domain.billing import events, service
+from hub_app.domain.billing import events, service, sms_overage
 from hub_app.domain.integrations import inbox
 from hub_app.domain.tenancy import TenantContext
 
@@ -51,6 +51,14 @@ def expire_payment_holds() -> None:
         service.expire_payment_holds(db, ctx)
 
 
+@dramatiq.actor(queue_name=QUEUE, max_retries=3, min_backoff=5_000)
+def invoice_sms_overage() -> None:
+    """Run every tick: the SMS overage of ended periods goes onto the stores' next plan invoice."""
+    ctx = TenantContext.system()
+    with hub_db.unit_of_work(ctx) as db:
+        sms_overage.invoice_ended_periods(db, ctx)
+
+
 class StripeTicker(PeriodicTicker):
     """While a worker runs, enqueue the hold expiry every TICK_SECONDS."""
 
@@ -61,6 +69,7 @@ class StripeTicker(PeriodicTicker):
 
     def tick(self) -> None:
         expire_payment_holds.send()
+        invoice_sms_overage.send()
 
 
 install(broker, StripeTicker())

@@ -37,6 +37,8 @@ class AnalyticsView(BaseView):
             "mrr": _money(figures.mrr, locale),
             "no_shows": _rate(figures.no_shows),
             "cancellations": _rate(figures.cancellations),
+            "past_due_in_grace": figures.past_due_in_grace,
+            "restricted": figures.restricted,
             "weeks": [(week.starts.isoformat(), week.bookings, _money(week.revenue, locale)) for week in figures.weeks],
             "top": [(store.name, store.slug, store.bookings, _money(store.revenue, locale))
                     for store in figures.top_stores],

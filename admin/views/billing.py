@@ -12,6 +12,7 @@ from wtforms import validators
 from admin.i18n import column_labels, label
 from admin.views.base import MENU_BOOKINGS, MENU_PLANS, HubModelView, ReadOnlyView, run_domain
 from admin.views.common import run_row_action
+from admin.views.plan_standing import StandingFilter, standing_formatter
 from hub_app.domain.billing.models import (
     Payment, PaymentKind, PaymentRecordStatus, ServiceSubscription, Subscription, SubscriptionPlan,
     SubscriptionStatus,
@@ -27,21 +28,24 @@ class SubscriptionPlanAdmin(HubModelView, model=SubscriptionPlan):
     name_plural = label("view.plans", "Subscription plans")
     icon = "fa-solid fa-layer-group"
     category = MENU_PLANS
-    column_list = ["id", "name", "price_amount", "currency", "interval", "max_services", "max_calendars",
-                   "max_bookings_per_month", "sms_included", "is_active", "sort_order"]
+    column_list = ["id", "name", "is_free", "price_amount", "currency", "interval", "max_services", "max_calendars",
+                   "max_bookings_per_month", "sms_included", "sms_overage", "sms_overage_price", "is_active",
+                   "sort_order"]
     column_searchable_list = ["name"]
     column_sortable_list = ["id", "name", "price_amount", "sort_order"]
     column_default_sort = [("sort_order", False), ("id", False)]
     column_filters = [BooleanFilter(SubscriptionPlan.is_active)]
     column_labels = column_labels("name", "description", "price_amount", "currency", "interval", "max_services",
                                   "max_calendars", "max_bookings_per_month", "sms_included", "is_active",
-                                  "sort_order")
+                                  "sort_order", "is_free", "sms_overage", "sms_overage_price")
     form_columns = ["name", "description", "price_amount", "currency", "interval", "max_services",
-                    "max_calendars", "max_bookings_per_month", "sms_included", "is_active", "sort_order"]
+                    "max_calendars", "max_bookings_per_month", "sms_included", "sms_overage", "sms_overage_price",
+                    "is_free", "is_active", "sort_order"]
     form_args = {
         "price_amount": {"validators": [validators.InputRequired(), validators.NumberRange(min=0)]},
         "currency": {"validators": [validators.InputRequired(), validators.Length(min=3, max=3)]},
         "max_services": _LIMIT, "max_calendars": _LIMIT, "max_bookings_per_month": _LIMIT, "sms_included": _LIMIT,
+        "sms_overage_price": {"validators": [validators.Optional(), validators.NumberRange(min=0)]},
     }
 
     async def insert_model(self, request: Request, data: dict) -> Any:
@@ -66,12 +70,15 @@ class SubscriptionAdmin(HubModelView, model=Subscription):
     name_plural = label("view.subscriptions", "Store subscriptions")
     icon = "fa-solid fa-file-invoice"
     category = MENU_PLANS
-    column_list = ["id", "store_id", "plan_id", "status", "start_date", "end_date", "current_period_end",
-                   "cancel_at_period_end"]
-    column_sortable_list = ["id", "store_id", "start_date", "status"]
-    column_filters = [StaticValuesFilter(Subscription.status, [(s.value, s.value) for s in SubscriptionStatus])]
-    column_labels = column_labels("store_id", "plan_id", "status", "start_date", "end_date", "current_period_end",
-                                  "cancel_at_period_end")
+    column_list = ["id", "store_id", "plan_id", "status", "past_due_since", "start_date", "end_date",
+                   "current_period_end", "cancel_at_period_end"]
+    column_sortable_list = ["id", "store_id", "start_date", "status", "past_due_since"]
+    column_filters = [StaticValuesFilter(Subscription.status, [(s.value, s.value) for s in SubscriptionStatus]),
+                      StandingFilter()]
+    # Past due: whether the store is still in its grace period or has the free plan's limits.
+    column_formatters = {"past_due_since": standing_formatter}
+    column_labels = {**column_labels("store_id", "plan_id", "status", "start_date", "end_date", "current_period_end",
+                                     "cancel_at_period_end"), "past_due_since": label("col.standing", "Standing")}
     form_columns = ["store_id", "plan_id", "status", "start_date", "end_date", "current_period_end",
                     "cancel_at_period_end"]
     fk_selects = ("store_id", "plan_id")

@@ -13,6 +13,7 @@ from admin.views.integrations import (
 )
 from admin.views.notifications import NotificationAdmin, NotificationTemplateAdmin
 from admin.views.onboarding import OnboardingView
+from admin.views.plan_standing import SmsUsageAdmin
 from admin.views.scheduling import (
     BlockedPeriodAdmin, CalendarAdmin, CalendarServiceAdmin, CalendarSlotAdmin, DateOverrideAdmin,
     ExternalBusyTimeAdmin, OpeningRuleAdmin, ServiceAdmin,
@@ -26,7 +27,7 @@ ALL_VIEWS = [
     ServiceAdmin, CalendarAdmin, CalendarServiceAdmin, OpeningRuleAdmin, DateOverrideAdmin, BlockedPeriodAdmin,
     CalendarSlotAdmin, ExternalBusyTimeAdmin,
     BookingAdmin, PaymentAdmin,
-    SubscriptionPlanAdmin, SubscriptionAdmin, ServiceSubscriptionAdmin,
+    SubscriptionPlanAdmin, SubscriptionAdmin, ServiceSubscriptionAdmin, SmsUsageAdmin,
     NotificationAdmin, NotificationTemplateAdmin,
     WebhookEventAdmin, CalendlyConnectionAdmin, CalendlyEventTypeLinkAdmin,
     CalendarConnectionAdmin, CalendarSyncSourceAdmin, CalendarSyncItemAdmin, CalendarSyncEventAdmin,

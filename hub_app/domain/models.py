@@ -6,7 +6,7 @@ from hub_app.domain.accounts.models import AppUser, AuthSession, LoginFailure, U
 from hub_app.domain.audit.models import AuditEntry
 from hub_app.domain.base import TenantScoped
 from hub_app.domain.billing.models import (
-    Payment, PaymentKind, PaymentRecordStatus, PlanInterval, ServiceSubscription,
+    Payment, PaymentKind, PaymentRecordStatus, PlanInterval, ServiceSubscription, SmsOverage, SmsUsage,
     Subscription, SubscriptionPlan, SubscriptionStatus,
 )
 from hub_app.domain.bookings.models import Booking, BookingSource, BookingStatus, PaymentStatus

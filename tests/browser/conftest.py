@@ -28,6 +28,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from tests.conftest import without_free_plan_limits
+
 # Assertions wait as long as page actions do: a loaded 2-core CI machine can take more than
 # Playwright's 5 s default to hydrate a page or answer an event.
 expect.set_options(timeout=20_000)
@@ -107,6 +109,8 @@ def _prepare_database(env: dict[str, str], log) -> None:
         [sys.executable, "-m", "hub_app", "migrate"],
         cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, check=True,
     )
+    # The pages' tests build stores without a plan and add what they need freely.
+    without_free_plan_limits(f"sqlite:///{env['SQLITE_PATH']}")
 
 
 def _wait_for_ping(proc: subprocess.Popen, base_url: str, log_path: Path) -> None:

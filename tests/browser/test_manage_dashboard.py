@@ -321,3 +321,30 @@ def test_invite_someone_new_who_registers_through_the_link(live_app, tablet, eng
     page.reload()
     expect(page.locator("#clients-table")).to_contain_text("Anna Nea")
     expect(page.locator("#pending-invitations")).to_have_count(0)
+
+
+def test_a_lapsed_store_is_told_on_the_subscription_page_and_the_overview(live_app, tablet, engine):
+    from sqlalchemy import update
+
+    from hub_app.domain.billing.models import SubscriptionPlan, SubscriptionStatus
+    from hub_app.domain.stores.models import Store
+    from tests.billing.helpers import flag_free_plan, paid_plan, subscribe
+
+    page = tablet
+    salon = make_salon(engine, prefix="dash-lapse")
+    try:
+        with unit_of_work(TenantContext.system(), engine) as db:
+            flag_free_plan(db, calendars=1, services=3, bookings=50, sms=0)
+            subscribe(db, db.get(Store, salon.store_id), paid_plan(db, sms=100), SubscriptionStatus.CANCELLED)
+        sign_in(page, live_app, manager_of(salon))
+        expect(page.locator(".plan-banner").first).to_contain_text("Nothing is deleted")
+        page.locator("#nav-subscription").click()
+        expect(page.locator("#current-plan")).to_contain_text("Free")
+        expect(page.locator("#usage-calendars")).to_contain_text("/ 1")
+        expect(page.locator("#usage-sms")).to_have_text("0 / 0")
+        expect(page.locator("#sms-period-end")).to_contain_text("Renews on")
+        expect(page.locator(".plan-banner").first).to_contain_text("free plan's limits")
+    finally:
+        # The other tests of this module build stores without a plan and no limits.
+        with unit_of_work(TenantContext.system(), engine) as db:
+            db.execute(update(SubscriptionPlan).values(is_free=False))

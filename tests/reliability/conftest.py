@@ -25,7 +25,7 @@ from bench.procs import (
 from hub_app import db as hub_db
 from hub_app.domain.tenancy import TenantContext
 from tests.api.conftest import booking_day, local_start, new_client, open_service, world  # noqa: F401 (fixture)
-from tests.conftest import IN_CI, _create_postgres_database
+from tests.conftest import IN_CI, _create_postgres_database, without_free_plan_limits
 from tests.factories import PASSWORD, make_store
 from tests.notifications.conftest import fake_easysms  # noqa: F401 (fixture)
 from tests.notifications.fake_easysms import FakeEasySms
@@ -109,6 +109,7 @@ def make_stack(tmp_path) -> Iterator:
               api: bool = True, worker_options: dict | None = None, **extra: str) -> Stack:
         env = stack_environment(database_url, redis_url, fake, tmp_path, **extra)
         migrate(env)
+        without_free_plan_limits(database_url)  # these stores have no plan, and send SMS
         stack = Stack(env=env, database_url=database_url, engine=hub_db.make_engine(database_url), workers=[])
         stacks.append(stack)
         if api:

@@ -69,6 +69,7 @@ class FakeStripeState:
             ("GET", "prices/{id}"): lambda p, a: self._get(parts[1], "price", a),
             ("POST", "prices/{id}"): lambda p, a: self.update_price(parts[1], p, a),
             ("POST", "refunds"): self.create_refund,
+            ("POST", "invoiceitems"): self.create_invoice_item,
             ("GET", "subscriptions/{id}"): lambda p, a: self._get(parts[1], "subscription", a),
             ("DELETE", "subscriptions/{id}"): lambda p, a: self.cancel_subscription(parts[1], a),
         }
@@ -115,6 +116,14 @@ class FakeStripeState:
     def create_customer(self, params: dict, account: str | None) -> dict:
         return self._put({"id": new_id("cus"), "object": "customer", "email": params.get("email"),
                           "name": params.get("name"), "metadata": params.get("metadata", {})}, account)
+
+    def create_invoice_item(self, params: dict, account: str | None) -> dict:
+        _required(params, "customer", "amount", "currency")
+        self._get(params["customer"], "customer", account)
+        return self._put({"id": new_id("ii"), "object": "invoiceitem", "customer": params["customer"],
+                          "amount": int(params["amount"]), "currency": params["currency"],
+                          "description": params.get("description"), "metadata": params.get("metadata", {}),
+                          "invoice": None}, account)
 
     def create_product(self, params: dict, account: str | None) -> dict:
         _required(params, "name")

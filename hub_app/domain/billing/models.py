@@ -28,6 +28,12 @@ class SubscriptionStatus(str, enum.Enum):
     INCOMPLETE = "incomplete"
 
 
+class SmsOverage(str, enum.Enum):
+    """What happens to automated SMS once a plan's included SMS for the period are used up."""
+    STOP = "stop"   # no more SMS until the next period (email still goes)
+    BILL = "bill"   # keep sending; each extra SMS is counted and billed at the plan's overage price
+
+
 class PaymentRecordStatus(str, enum.Enum):
     PENDING = "pending"
     SUCCEEDED = "succeeded"
@@ -47,6 +53,10 @@ class SubscriptionPlan(Timestamped, table=True):
     __table_args__ = (
         sa.CheckConstraint("price_amount >= 0", name="ck_plan_price"),
         sa.CheckConstraint("length(currency) = 3", name="ck_plan_currency"),
+        sa.CheckConstraint("sms_overage_price IS NULL OR sms_overage_price >= 0", name="ck_plan_sms_overage_price"),
+        # At most one plan is THE free plan (what a store without a paid plan gets).
+        sa.Index("uq_plan_free", "is_free", unique=True, postgresql_where=sa.text("is_free"),
+                 sqlite_where=sa.text("is_free")),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -63,6 +73,12 @@ class SubscriptionPlan(Timestamped, table=True):
     stripe_price_id: str | None = Field(default=None, max_length=64, sa_column_kwargs={"unique": True})
     is_active: bool = Field(default=True, nullable=False)
     sort_order: int = Field(default=0, nullable=False)
+    # The limits of a store without a live paid plan (none, lapsed, cancelled, or past due after grace).
+    is_free: bool = Field(default=False, nullable=False, sa_column_kwargs={"server_default": sa.false()})
+    sms_overage: SmsOverage = Field(
+        default=SmsOverage.STOP, sa_type=enum_type(SmsOverage, "plan_sms_overage"), nullable=False,
+        sa_column_kwargs={"server_default": SmsOverage.STOP.value})
+    sms_overage_price: Decimal | None = Field(default=None, sa_type=money_type())
 
 
 class Subscription(TenantScoped, Timestamped, table=True):
@@ -82,6 +98,8 @@ class Subscription(TenantScoped, Timestamped, table=True):
     stripe_customer_id: str | None = Field(default=None, max_length=64)
     current_period_end: datetime | None = Field(default=None, sa_type=UTCDateTime)
     cancel_at_period_end: bool = Field(default=False, nullable=False)
+    # When the status last became past_due (the grace period counts from here); NULL otherwise.
+    past_due_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Stripe `created` of the newest event applied, so an older event never overwrites a newer one.
     last_event_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
@@ -145,3 +163,27 @@ class Payment(TenantScoped, Timestamped, table=True):
     payment_method: str | None = Field(default=None, max_length=40)
     payment_date: datetime = Field(sa_type=UTCDateTime, nullable=False)
     failure_reason: str | None = Field(default=None, max_length=300)
+
+
+class SmsUsage(TenantScoped, Timestamped, table=True):
+    """SMS handed to the provider by a store in one billing period, and what went beyond the plan.
+
+    One row per store and period start; the row is locked while an SMS is admitted, so parallel
+    senders count exactly. `included` and the overage price are copied from the plan in force when
+    the row was last written, so a later plan edit does not rewrite a past period's bill.
+    """
+
+    __tablename__ = "sms_usage"
+    __table_args__ = (sa.UniqueConstraint("store_id", "period_start", name="uq_sms_usage_period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    store_id: int = store_fk(index=False)
+    period_start: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    period_end: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    sent: int = Field(default=0, nullable=False)
+    included: int | None = None
+    overage: int = Field(default=0, nullable=False)
+    overage_unit_price: Decimal | None = Field(default=None, sa_type=money_type())
+    currency: str = Field(default="EUR", max_length=3, nullable=False)
+    # The pending Stripe invoice item that bills the overage once the period is over.
+    stripe_invoice_item_id: str | None = Field(default=None, max_length=64)

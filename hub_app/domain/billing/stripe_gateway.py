@@ -212,6 +212,14 @@ class StripeGateway:
         return self._price(self._call(self.client.v1.prices.update, price_id, params={"active": False},
                                       options=_options(account_id)))
 
+    def create_invoice_item(self, *, customer_id, amount, currency, description, metadata, idempotency_key) -> str:
+        # A pending invoice item: Stripe adds it to the customer's next invoice.
+        obj = self._call(self.client.v1.invoice_items.create,
+                         params={"customer": customer_id, "amount": amount, "currency": currency,
+                                 "description": description, "metadata": metadata},
+                         options=_options(None, idempotency_key))
+        return obj.id
+
     def cancel_subscription(self, subscription_id, *, account_id=None, idempotency_key=None) -> RemoteSubscription:
         obj = self._call(self.client.v1.subscriptions.cancel, subscription_id,
                          options=_options(account_id, idempotency_key))

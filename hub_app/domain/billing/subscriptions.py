@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from hub_app.domain.accounts.models import AppUser
 from hub_app.domain.audit.service import record as audit
+from hub_app.domain.billing.limits import mark_past_due_moments
 from hub_app.domain.billing.gateway import GatewayError, PaymentsGateway, SubscriptionCheckoutRequest
 from hub_app.domain.billing.models import (
     PlanInterval, ServiceSubscription, Subscription, SubscriptionPlan, SubscriptionStatus,
@@ -99,7 +100,9 @@ def sync_plan(db: Session, ctx: TenantContext, plan: SubscriptionPlan) -> PriceS
 def sync_plans(db: Session, ctx: TenantContext) -> dict[int, PriceSync | None]:
     """Admin: push every plan to Stripe (run after editing plans)."""
     require(ctx, Feature.SET_PLANS)
-    return {plan.id: sync_plan(db, ctx, plan) for plan in db.scalars(select(SubscriptionPlan).order_by(SubscriptionPlan.id))}
+    # The free plan is never sold, so it has no Stripe price.
+    return {plan.id: sync_plan(db, ctx, plan) for plan in db.scalars(
+        select(SubscriptionPlan).where(SubscriptionPlan.is_free.is_(False)).order_by(SubscriptionPlan.id))}
 
 
 def start_plan_checkout(db: Session, ctx: TenantContext, plan_id: int, *, success_url: str | None = None,
@@ -112,6 +115,8 @@ def start_plan_checkout(db: Session, ctx: TenantContext, plan_id: int, *, succes
         raise NotFound(t("store.not_found", ctx.locale))
     if plan is None or not plan.is_active:
         raise NotFound(t("payments.plan_not_found", ctx.locale))
+    if plan.is_free:
+        raise Conflict(t("payments.free_plan_not_sold", ctx.locale))
     gateway = require_gateway(ctx.locale)
     if not plan.stripe_price_id:
         sync_plan(db, ctx, plan)
@@ -158,6 +163,7 @@ def refresh_store_plan(db: Session, store_id: int) -> None:
     live = db.scalar(select(Subscription).where(Subscription.store_id == store_id, Subscription.status.in_(LIVE))
                      .order_by(Subscription.start_date.desc(), Subscription.id.desc()).limit(1))
     store.current_subscription_plan_id = live.plan_id if live is not None else None
+    mark_past_due_moments(db, store_id)
 
 
 def store_subscriptions(db: Session, ctx: TenantContext) -> list[Subscription]:

@@ -1,5 +1,8 @@
 """The plan's "max bookings a month": a store that used it takes no new bookings until next month.
 
+The limit is the one in force for the store now (billing.limits): the paid plan's, or the free
+plan's for a store without one or whose subscription lapsed.
+
 Counted as the subscription page shows it (hub_app.domain.dashboard.usage.plan_usage): bookings
 made since the start of the store's local month, a reschedule not counted as a new booking.
 Bookings that arrive from Calendly are recorded whatever the count (the appointment already exists
@@ -14,7 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hub_app.domain.billing.models import SubscriptionPlan
+from hub_app.domain.billing.limits import limits_in_force
 from hub_app.domain.bookings.access import is_staff
 from hub_app.domain.bookings.models import Booking, BookingStatus
 from hub_app.domain.errors import PlanLimitReached
@@ -45,8 +48,8 @@ def bookings_made_this_month(db: Session, store: Store, now: datetime | None = N
 
 def check_monthly_bookings(db: Session, ctx: TenantContext, store: Store, now: datetime | None = None) -> None:
     """Raise PlanLimitReached when the store's plan has no booking left this month."""
-    plan = db.get(SubscriptionPlan, store.current_subscription_plan_id) if store.current_subscription_plan_id else None
-    limit = plan.max_bookings_per_month if plan is not None else None
+    limits = limits_in_force(db, store, now, with_history=False)
+    limit = limits.limit("bookings_per_month")
     if limit is None:
         return
     made = bookings_made_this_month(db, store, now)
@@ -59,8 +62,11 @@ def check_monthly_bookings(db: Session, ctx: TenantContext, store: Store, now: d
     made = bookings_made_this_month(db, store, now)
     if made < limit:
         return
-    if is_staff(ctx):
-        message = t("booking.monthly_limit_staff", ctx.locale, plan=plan.name, limit=limit)
+    if is_staff(ctx) and limits.plan is not limits.paid_plan:
+        message = t("plan.free_limit_reached", ctx.locale, limit=limit,
+                    what=t("plan.what.bookings_per_month", ctx.locale))
+    elif is_staff(ctx):
+        message = t("booking.monthly_limit_staff", ctx.locale, plan=limits.plan.name, limit=limit)
     else:
         message = t("booking.monthly_limit", ctx.locale)
     raise PlanLimitReached(message, limit=limit, what="bookings_per_month")

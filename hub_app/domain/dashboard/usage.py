@@ -37,6 +37,10 @@ class PlanView:
     sms_included: int | None
     is_current: bool
 
+    @classmethod
+    def of(cls, plan: SubscriptionPlan, current_id: int | None) -> "PlanView":
+        return _view(plan, current_id)
+
 
 @dataclass(frozen=True)
 class PlanUsage:
@@ -45,6 +49,7 @@ class PlanUsage:
     calendars: int
     bookings_this_month: int
     month_start: datetime  # the store's local month, as a UTC instant
+    timezone: str = "UTC"  # the store's
 
 
 def _view(plan: SubscriptionPlan, current_id: int | None) -> PlanView:
@@ -77,14 +82,16 @@ def plan_usage(db: Session, ctx: TenantContext, now: datetime | None = None) -> 
         bookings_this_month=count(select(func.count(Booking.id)).where(
             Booking.created_at >= start, Booking.rescheduled_from_id.is_(None),
             Booking.status != BookingStatus.RESCHEDULED)),
-        month_start=start,
+        month_start=start, timezone=store.timezone,
     )
 
 
 def offered_plans(db: Session, ctx: TenantContext) -> list[PlanView]:
     require(ctx, Feature.MANAGE_SUBSCRIPTION)
     store = dashboard_store(db, ctx)
-    plans = db.scalars(select(SubscriptionPlan).where(SubscriptionPlan.is_active.is_(True))
+    # The free plan is not offered: it is what a store has without one of these.
+    plans = db.scalars(select(SubscriptionPlan).where(SubscriptionPlan.is_active.is_(True),
+                                                      SubscriptionPlan.is_free.is_(False))
                        .order_by(SubscriptionPlan.sort_order, SubscriptionPlan.price_amount, SubscriptionPlan.id))
     return [_view(p, store.current_subscription_plan_id) for p in plans]
 
@@ -102,6 +109,8 @@ def start_upgrade(db: Session, ctx: TenantContext, plan_id: int, *, success_url:
         raise NotFound(t("payments.plan_not_found", ctx.locale))
     if plan.id == store.current_subscription_plan_id:
         raise Conflict(t("dashboard.plan_already_current", ctx.locale))
+    if plan.is_free:
+        raise Conflict(t("payments.free_plan_not_sold", ctx.locale))
     try:
         subscriptions = importlib.import_module("hub_app.domain.billing.subscriptions")
     except ModuleNotFoundError:

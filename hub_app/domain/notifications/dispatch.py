@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from hub_app.domain.bookings.ics import booking_ics
 from hub_app.domain.bookings.models import Booking
-from hub_app.domain.notifications import reminders
+from hub_app.domain.notifications import reminders, sms_allowance
 from hub_app.domain.notifications.email import (
     Attachment, EmailResult, SmtpSender, build_message, ics_attachment, sender_address,
 )
@@ -141,6 +141,12 @@ def _prepare(db: Session, row: Notification, providers: Providers, now: datetime
         reason = "not sent: the client has no " + ("phone number" if row.type == Channel.SMS else "email address")
         _finish_unsent(row, NotificationStatus.NOT_SENT, reason)
         return DispatchOutcome(row.id, "not_sent", reason)
+    if row.type == Channel.SMS and row.attempts == 1:
+        # Counted once, when first handed over: a retry is the same SMS.
+        refused = sms_allowance.admit(db, row, now)
+        if refused:
+            _finish_unsent(row, NotificationStatus.NOT_SENT, refused)
+            return DispatchOutcome(row.id, "not_sent", refused)
     attachments: tuple[Attachment, ...] = ()
     if row.type == Channel.EMAIL and row.kind in ICS_KINDS and booking is not None:
         attachments = (ics_attachment(booking_ics_bytes(db, booking)),)

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from hub_app.domain.billing.models import (
     Payment, PaymentKind, PaymentRecordStatus, PlanInterval, Subscription, SubscriptionPlan, SubscriptionStatus,
 )
+from hub_app.domain.billing.limits import grace_period
 from hub_app.domain.bookings.models import Booking, BookingStatus
 from hub_app.domain.permissions import Feature, require
 from hub_app.domain.stores.models import Store
@@ -84,6 +85,8 @@ class PlatformAnalytics:
     no_shows: Rate
     cancellations: Rate
     top_stores: list[TopStore]
+    past_due_in_grace: int = 0   # subscriptions past due, still with their plan's limits
+    restricted: int = 0          # past due beyond the grace period: the free plan's limits
 
 
 def platform_analytics(db: Session, ctx: TenantContext, now: datetime | None = None) -> PlatformAnalytics:
@@ -92,7 +95,18 @@ def platform_analytics(db: Session, ctx: TenantContext, now: datetime | None = N
     return PlatformAnalytics(
         generated_at=now, stores_by_plan=_stores_by_plan(db), mrr=_mrr(db), weeks=_weeks(db, now),
         no_shows=_no_shows(db, now), cancellations=_cancellations(db, now), top_stores=_top_stores(db, now),
+        **_past_due(db, now),
     )
+
+
+def _past_due(db: Session, now: datetime) -> dict[str, int]:
+    cutoff = now - grace_period()
+    in_grace = Subscription.past_due_since > cutoff
+    grace, restricted = db.execute(
+        select(func.count(case((in_grace, 1))), func.count(case((~in_grace, 1))))
+        .where(Subscription.status == SubscriptionStatus.PAST_DUE, Subscription.past_due_since.is_not(None))
+    ).one()
+    return {"past_due_in_grace": grace or 0, "restricted": restricted or 0}
 
 
 def _stores_by_plan(db: Session) -> list[PlanShare]:

@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from hub_app.domain.audit.service import record, record_change, snapshot
-from hub_app.domain.billing.models import SubscriptionPlan
+from hub_app.domain.billing.limits import limits_in_force
 from hub_app.domain.errors import NotFound, PlanLimitReached, ValidationFailed
 from hub_app.domain.permissions import Feature, require
 from hub_app.domain.scheduling.models import (
@@ -29,32 +29,27 @@ def _store(db: Session, ctx: TenantContext) -> Store:
     return store
 
 
-def _plan(db: Session, store: Store) -> SubscriptionPlan | None:
-    return db.get(SubscriptionPlan, store.current_subscription_plan_id) if store.current_subscription_plan_id else None
-
-
 def check_plan_limit(db: Session, ctx: TenantContext, what: str) -> None:
-    """Refuse to create one more service/calendar than the store's plan allows."""
+    """Refuse to create one more service/calendar than the limits in force for the store allow
+    (the paid plan's, or the free plan's without one or after a lapse)."""
     store = _store(db, ctx)
-    plan = _plan(db, store)
-    if plan is None:
-        return
-    limit, model, label = {
-        "services": (plan.max_services, Service, "services"),
-        "calendars": (plan.max_calendars, Calendar, "calendars"),
-    }[what]
+    limits = limits_in_force(db, store, with_history=False)
+    limit = limits.limit(what)
     if limit is None:
         return
+    model = Service if what == "services" else Calendar
     query = select(func.count()).select_from(model)
     if model is Service:
         query = query.where(Service.is_archived.is_(False))
     else:
         query = query.where(Calendar.is_active.is_(True))
     if (db.scalar(query) or 0) >= limit:
-        raise PlanLimitReached(
-            f"Your plan “{plan.name}” allows {limit} {label}. Upgrade the plan to add more.",
-            limit=limit, what=what,
-        )
+        if limits.plan is not limits.paid_plan:
+            # On the free plan's limits: what the store has stays, nothing new beyond them.
+            message = t("plan.free_limit_reached", ctx.locale, limit=limit, what=t(f"plan.what.{what}", ctx.locale))
+        else:
+            message = f"Your plan “{limits.plan.name}” allows {limit} {what}. Upgrade the plan to add more."
+        raise PlanLimitReached(message, limit=limit, what=what)
 
 
 def get_calendar(db: Session, ctx: TenantContext, calendar_id: int) -> Calendar:

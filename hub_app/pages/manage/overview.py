@@ -74,6 +74,7 @@ def period_picker() -> rx.Component:
 
 def content() -> rx.Component:
     return rx.vstack(
+        ui.plan_banners(S.banners),
         rx.box(
             ui.section(tr("manage.overview.today"),
                        rx.cond(S.today_rows.length() > 0, rx.vstack(rx.foreach(S.today_rows, booking_line), spacing="0",

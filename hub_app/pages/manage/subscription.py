@@ -49,6 +49,7 @@ def plan_card(p: rx.Var) -> rx.Component:
 
 def content() -> rx.Component:
     return rx.vstack(
+        ui.plan_banners(S.banners),
         ui.section(
             tr("manage.subscription.current"),
             rx.cond(S.plan.get("id", "") != "",
@@ -57,6 +58,12 @@ def content() -> rx.Component:
             meter("manage.subscription.services", "services"),
             meter("manage.subscription.calendars", "calendars"),
             meter("manage.subscription.bookings", "bookings"),
+            meter("manage.subscription.sms_used", "sms"),
+            rx.text(tr("manage.subscription.sms_period_end") + ": " + S.sms.get("period_end", ""), size="2",
+                    id="sms-period-end"),
+            rx.cond(S.sms.get("overage", "0") != "0",
+                    rx.text(tr("manage.subscription.sms_overage") + ": " + S.sms.get("overage", "0"), size="2",
+                            id="sms-overage")),
         ),
         rx.heading(tr("manage.subscription.plans"), size="5", as_="h2"),
         rx.cond(S.plans.length() > 0,

@@ -113,3 +113,10 @@ def grid(*children, min_width: str = "14em", **props) -> rx.Component:
 
 def empty(text_key: str) -> rx.Component:
     return rx.text(tr(text_key), color_scheme="gray", size="2")
+
+
+def plan_banners(banners: rx.Var) -> rx.Component:
+    """What the store's plan means now (a lapsed payment, the free plan's limits, SMS used up);
+    the texts come translated from the domain (dashboard.plan_standing)."""
+    return rx.foreach(banners, lambda text: rx.callout(text, color_scheme="amber", role="status",
+                                                       class_name="plan-banner", width="100%"))

@@ -11,6 +11,9 @@ from hub_app.domain.bookings.queries import list_clients
 from hub_app.domain.dashboard import messages, overview, usage
 from hub_app.domain.dashboard.access import dashboard_store, local_today
 from hub_app.domain.dashboard.clients import client_card
+from hub_app.domain.dashboard.plan_standing import plan_standing
+from hub_app.domain.billing.limits import GRACE, RESTRICTED
+from hub_app.domain.permissions import Feature, allowed
 from hub_app.domain.dashboard.exports import clients_csv
 from hub_app.domain.notifications.models import Channel
 from hub_app.domain.notifications.outbox import Recipients, queue_manual
@@ -39,6 +42,7 @@ def overview_data(ctx: TenantContext, first: date, last: date) -> dict:
         store = dashboard_store(db, ctx)
         todays, upcoming = overview.todays_and_upcoming(db, ctx)
         figures = overview.period_figures(db, ctx, first, last)
+        standing = plan_standing(db, ctx) if allowed(ctx, Feature.MANAGE_SUBSCRIPTION) else None
     loc, tz, cur = ctx.locale, store.timezone, store.currency
     most = max([d.bookings + d.cancellations for d in figures.days] + [1])
     richest = max([d.revenue for d in figures.days] + [Decimal("0.01")])
@@ -57,6 +61,10 @@ def overview_data(ctx: TenantContext, first: date, last: date) -> dict:
                    "cancellations": str(figures.cancellations), "no_shows": str(figures.no_shows)},
         "calendars": [{"name": c.name, "percent": str(c.percent), "bar": f"{min(c.percent, 100)}%",
                        "booked": str(c.booked_minutes // 60), "open": str(c.open_minutes // 60)} for c in figures.calendars],
+        # A lapsed payment or used-up SMS is told here too; the free plan itself only on its page.
+        "banners": [text for text in (
+            standing.banner if standing and standing.state in (GRACE, RESTRICTED) else "",
+            standing.sms_banner if standing else "") if text],
     }
 
 
@@ -170,6 +178,7 @@ def subscription_data(ctx: TenantContext) -> dict:
     with unit_of_work(ctx) as db:
         used = usage.plan_usage(db, ctx)
         plans = usage.offered_plans(db, ctx)
+        standing = plan_standing(db, ctx)
     loc = ctx.locale
 
     def plan_row(p: usage.PlanView) -> dict[str, str]:
@@ -184,14 +193,20 @@ def subscription_data(ctx: TenantContext) -> dict:
                 "bar": f"{min(100, 100 * count / limit):.0f}%" if limit else "0%",
                 "full": "1" if limit is not None and count >= limit else ""}
 
-    plan = used.plan
+    # The meters show the limits in force: the free plan's without a paid plan or after a lapse.
+    limits = standing.limits
+    in_force = usage.PlanView.of(limits.plan, limits.plan.id) if limits.plan is not None else None
+    sms = standing.sms
     return {
-        "plan": plan_row(plan) if plan else {},
+        "plan": plan_row(in_force) if in_force else {},
         "usage": {
-            "services": meter(used.services, plan.max_services if plan else None),
-            "calendars": meter(used.calendars, plan.max_calendars if plan else None),
-            "bookings": meter(used.bookings_this_month, plan.max_bookings_per_month if plan else None),
+            "services": meter(used.services, limits.limit("services")),
+            "calendars": meter(used.calendars, limits.limit("calendars")),
+            "bookings": meter(used.bookings_this_month, limits.limit("bookings_per_month")),
+            "sms": meter(sms.sent, sms.included),
         },
+        "sms": {"period_end": format_date(sms.end, used.timezone, loc, fmt="long"), "overage": str(sms.overage)},
+        "banners": [text for text in (standing.banner, standing.sms_banner) if text],
         "plans": [plan_row(p) for p in plans],
     }
 

@@ -27,6 +27,7 @@ class OverviewState(ManageState):
     days: list[dict[str, str]] = []
     totals: dict[str, str] = {}
     utilisation: list[dict[str, str]] = []
+    banners: list[str] = []  # a lapsed payment, the free plan's limits, SMS used up
     period_key: int = 0
 
     def _load(self, ctx) -> None:
@@ -37,6 +38,7 @@ class OverviewState(ManageState):
         data = actions.overview_data(ctx, date.fromisoformat(self.first), date.fromisoformat(self.last))
         self.today_rows, self.upcoming_rows = data["today"], data["upcoming"]
         self.days, self.totals, self.utilisation = data["days"], data["totals"], data["calendars"]
+        self.banners = data["banners"]
         self.period_key += 1
 
     @rx.event
@@ -272,6 +274,8 @@ class NotificationsState(ManageState):
 class SubscriptionState(ManageState):
     plan: dict[str, str] = {}
     usage: dict[str, dict[str, str]] = {}
+    sms: dict[str, str] = {}
+    banners: list[str] = []
     plans: list[dict[str, str]] = []
 
     @rx.event
@@ -281,6 +285,7 @@ class SubscriptionState(ManageState):
         data = self._attempt(actions.subscription_data)
         if data is not None:
             self.plan, self.usage, self.plans = data["plan"], data["usage"], data["plans"]
+            self.sms, self.banners = data["sms"], data["banners"]
         outcome = self.router.url.query_parameters.get("checkout", "")
         if outcome in ("success", "cancelled"):
             self.notice_text = t(f"manage.subscription.checkout_{outcome}", self._loc())
