@@ -270,14 +270,6 @@ def cancel_service_subscription(db: Session, ctx: TenantContext, subscription_id
     return row
 
 
-def client_service_subscriptions(db: Session, ctx: TenantContext) -> list[ServiceSubscription]:
-    """The client's own (or, for a manager, the store's) recurring services."""
-    query = select(ServiceSubscription).where(ServiceSubscription.status != SubscriptionStatus.INCOMPLETE)
-    if not is_manager(ctx):
-        query = query.where(ServiceSubscription.client_user_id == ctx.user_id)
-    return list(db.scalars(query.order_by(ServiceSubscription.id.desc())))
-
-
 def stamp(value: int | None) -> datetime | None:
     from datetime import timezone
 
