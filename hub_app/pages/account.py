@@ -5,7 +5,9 @@ from __future__ import annotations
 import reflex as rx
 
 from hub_app.pages.components import form_field, layout, notice, tr
+from hub_app.pages.account_subscriptions import subscriptions_section
 from hub_app.state.account import AccountState
+from hub_app.state.account_subscriptions import AccountSubscriptionsState
 from hub_app.state.session import SessionState
 
 
@@ -196,6 +198,7 @@ def account_page() -> rx.Component:
                 rx.heading(tr("account.title"), size="8", as_="h1"),
                 rx.text(SessionState.user_name, color_scheme="gray"),
                 bookings_section(),
+                subscriptions_section(),
                 profile_section(),
                 password_section(),
                 spacing="6",
@@ -207,4 +210,5 @@ def account_page() -> rx.Component:
 
 
 def register(app: rx.App) -> None:
-    app.add_page(account_page, route="/account", title="Appointment Hub", on_load=[AccountState.load_account])
+    app.add_page(account_page, route="/account", title="Appointment Hub",
+                 on_load=[AccountState.load_account, AccountSubscriptionsState.load_subscriptions])

@@ -280,9 +280,16 @@ def done_step() -> rx.Component:
             rx.callout(tr("wizard.payment_required") + " " + c["hold_until"], color_scheme="amber",
                        id="payment-required"),
         ),
+        rx.cond(
+            c["subscribe"] != "",
+            rx.callout(tr("wizard.subscription_pays") + " " + c["subscribe"], color_scheme="blue",
+                       id="subscription-offer"),
+        ),
         notice(BookingState.form_error, id_="form-error"),
         rx.flex(
             rx.cond(c["pending"] != "", rx.button(tr("wizard.pay_now"), on_click=BookingState.pay_now, id="pay-now")),
+            rx.cond(c["subscribe"] != "", rx.button(tr("wizard.subscribe"), on_click=BookingState.subscribe,
+                                                    id="subscribe")),
             rx.button(tr("wizard.download_ics"), on_click=BookingState.download_ics, variant="outline", id="download-ics"),
             rx.link(rx.button(tr("wizard.my_bookings")), href="/account"),
             rx.button(tr("wizard.book_again"), on_click=BookingState.book_again, variant="ghost"),

@@ -14,6 +14,7 @@ from hub_app.db import unit_of_work
 from hub_app.domain.accounts.models import AppUser, UserRole
 from hub_app.domain.accounts.service import ClientDetails, open_session_token
 from hub_app.domain.bookings.availability import days_with_free_slots, free_slots
+from hub_app.domain.billing.service_subscription_views import subscription_offered
 from hub_app.domain.bookings.models import BookingStatus
 from hub_app.domain.bookings.pricing import price_for
 from hub_app.domain.bookings.service import BookingRequest, book, get_booking
@@ -22,7 +23,9 @@ from hub_app.domain.scheduling.service import get_service
 from hub_app.domain.stores.service import get_store
 from hub_app.i18n import format_date, format_datetime, format_money, format_time, normalize_locale, t
 from hub_app.security.attempts import BOOKING, LOGIN
+from hub_app.settings import get_settings
 from hub_app.state.store import StoreState, price_label
+from hub_app.state.subscription_rows import open_service_checkout, price_per_interval
 
 STEPS = ("service", "day", "time", "persons", "details", "done")
 DETAIL_FIELDS = ("first_name", "last_name", "age", "email", "phone", "address")
@@ -318,6 +321,7 @@ class BookingState(StoreState):
         try:
             with unit_of_work(ctx) as db:
                 booking = book(db, ctx, request, new_client=new_client if user is None else None)
+                offered = subscription_offered(db, booking.service_id)
                 if user is None:
                     token = open_session_token(db, db.get(AppUser, booking.client_user_id),
                                                self.router.session.client_ip or None)
@@ -336,6 +340,9 @@ class BookingState(StoreState):
             self.auth_token = token
             self._current_user()
         self.confirmation = self._describe(booking)
+        if offered:
+            self.confirmation["subscribe"] = price_per_interval(
+                self.service["amount"], booking.currency, self.service["interval"], self._loc())
         self.step = "done"
         self._idempotency_key = uuid.uuid4().hex
 
@@ -351,6 +358,7 @@ class BookingState(StoreState):
             "status": t(f"booking.status.{booking.status.value}", loc),
             "pending": "yes" if pending else "",
             "hold_until": format_time(booking.hold_expires_at, tz, loc) if pending and booking.hold_expires_at else "",
+            "subscribe": "",
         }
 
     @rx.event
@@ -376,6 +384,20 @@ class BookingState(StoreState):
             self.form_error = result
             return
         return result
+
+    @rx.event
+    def subscribe(self):
+        """A recurring service: the subscription (Stripe Checkout on the store's account) pays for it."""
+        user = self._current_user()
+        if user is None or not self.confirmation.get("subscribe"):
+            return
+        try:
+            url = open_service_checkout(self._context(user, self._store_id), int(self.service["id"]),
+                                        int(self.confirmation["id"]), f"{get_settings().public_base_url.rstrip('/')}/account")
+        except DomainError as exc:
+            self.form_error = exc.message
+            return
+        return rx.redirect(url)   # same tab, as Stripe Checkout expects (see _checkout_redirect)
 
     @rx.event
     def book_again(self):

@@ -27,16 +27,22 @@ def service_facts(service: Service) -> dict[str, str]:
         "max_persons": str(service.max_persons),
         "price_type": service.price_type.value,
         "amount": str(service.base_price_amount),
+        "interval": service.recurring_interval.value if service.is_recurring and service.recurring_interval else "",
     }
 
 
 def price_label(facts: dict[str, str], currency: str, locale: str) -> str:
     money = format_money(Decimal(facts["amount"]), currency, locale)
     if facts["price_type"] == PriceType.PER_HOUR.value:
-        return t("store.price_per_hour", locale, price=money)
-    if facts["price_type"] == PriceType.PER_PERSON.value:
-        return t("store.price_per_person", locale, price=money)
-    return money
+        label = t("store.price_per_hour", locale, price=money)
+    elif facts["price_type"] == PriceType.PER_PERSON.value:
+        label = t("store.price_per_person", locale, price=money)
+    else:
+        label = money
+    if facts.get("interval"):   # a recurring service: paid each period by its subscription
+        return t("subscription.price_per_interval", locale, price=label,
+                 interval=t(f"subscription.interval.{facts['interval']}", locale))
+    return label
 
 
 def persons_label(facts: dict[str, str], locale: str) -> str:

@@ -71,29 +71,31 @@ def wait_for(check, what: str, timeout: float = 30.0):
     raise AssertionError(f"{what} did not happen within {timeout:.0f}s")
 
 
-def seed_paid_store(engine, fake: FakeStripe) -> int:
-    """A store enabled for payments, with a €40 colour service that asks for a 30% advance, whose
-    Connect account finishes onboarding on the fake (account.updated reaches the app)."""
+def seed_paid_store(engine, fake: FakeStripe, *, slug: str = SLUG, recurring: bool = False) -> int:
+    """A store enabled for payments, with a €40 colour service that asks for a 30% advance (or,
+    `recurring`, is paid by a monthly subscription), whose Connect account finishes onboarding on
+    the fake (account.updated reaches the app)."""
     with unit_of_work(TenantContext.system(), engine) as db:
         admin, _ = ensure_admin(db, "payments-admin@example.com", "payments-admin-pass")
         admin_ctx = TenantContext.for_user(admin)
     with unit_of_work(admin_ctx, engine) as db:
         store, _ = onboard_store(
             db, admin_ctx,
-            StoreInput(name="Colour Studio", slug=SLUG, timezone="Europe/Athens", currency="EUR",
+            StoreInput(name="Colour Studio", slug=slug, timezone="Europe/Athens", currency="EUR",
                        address="Skoufa 3", city="Athens", country="GR", phone_number="+302103611111",
                        email="colour@example.com"),
-            ManagerInput(email="manager-colour@example.com", password="manager-pass-123"))
+            ManagerInput(email=f"manager-{slug}@example.com", password="manager-pass-123"))
         store.stripe_enabled = True
         store_id = store.id
     ctx = admin_ctx.in_store(store_id)
     with unit_of_work(ctx, engine) as db:
         chair = create_calendar(db, ctx, "Chair")
         set_weekly_hours(db, ctx, chair.id, [{"weekday": d, "start": clock(9), "end": clock(17)} for d in range(7)])
+        paid_by = (dict(is_recurring=True, recurring_interval="month") if recurring
+                   else dict(advance_payment_type="percent", advance_payment_amount="30"))
         create_service(db, ctx, ServiceInput(
             name="Colour", duration_minutes=60, price_type="fixed", base_price_amount="40.00",
-            calendar_ids=[chair.id], payment_enabled=True, advance_payment_type="percent",
-            advance_payment_amount="30"))
+            calendar_ids=[chair.id], payment_enabled=True, **paid_by))
     account_id = fake.create_account({"type": "express", "country": "GR"}, None)["id"]
     with unit_of_work(TenantContext.system(), engine) as db:
         db.get(Store, store_id).stripe_account_id = account_id
@@ -107,14 +109,12 @@ def seed_paid_store(engine, fake: FakeStripe) -> int:
     return store_id
 
 
-def test_advance_payment_through_checkout_confirms_the_booking(paying_app, page: Page, engine,
-                                                               fake_stripe_server):
-    store_id = seed_paid_store(engine, fake_stripe_server)
+def book_colour(page: Page, app, slug: str, client: dict[str, str]) -> None:
+    """Book the store's Colour in three days through the wizard, registering `client` on the way."""
     day = store_today() + timedelta(days=3)
-
-    page.goto(paying_app.url(f"/{SLUG}"))
+    page.goto(app.url(f"/{slug}"))
     page.get_by_role("link", name="Book: Colour").click()
-    page.wait_for_url(re.compile(rf"/{SLUG}/book\?service=\d+$"))
+    page.wait_for_url(re.compile(rf"/{slug}/book\?service=\d+$"))
     expect(page.get_by_role("heading", name="Choose a day")).to_be_visible()
     cell = page.locator(f'button[data-day="{day.isoformat()}"]')
     if cell.count() == 0:
@@ -123,9 +123,15 @@ def test_advance_payment_through_checkout_confirms_the_booking(paying_app, page:
     page.locator("#time-grid button").first.click()
     labels = {"first_name": "First name", "last_name": "Last name", "age": "Age", "phone": "Phone",
               "email": "Email", "address": "Address", "password": "Choose a password (at least 8 characters)"}
-    for name, value in CLIENT.items():
+    for name, value in client.items():
         page.get_by_label(labels[name], exact=True).fill(value)
     page.get_by_role("button", name="Book now").click()
+
+
+def test_advance_payment_through_checkout_confirms_the_booking(paying_app, page: Page, engine,
+                                                               fake_stripe_server):
+    store_id = seed_paid_store(engine, fake_stripe_server)
+    book_colour(page, paying_app, SLUG, CLIENT)
 
     # Paid service: the booking waits for payment, its slot held.
     expect(page.locator("#confirmation")).to_contain_text("Waiting for payment")
@@ -179,3 +185,45 @@ def test_advance_payment_through_checkout_confirms_the_booking(paying_app, page:
 def db_account_id(engine, store_id: int) -> str:
     with unit_of_work(TenantContext.system(), engine) as db:
         return db.get(Store, store_id).stripe_account_id
+
+
+def test_recurring_service_subscribes_in_the_wizard_and_cancels_in_account(paying_app, page: Page, engine,
+                                                                           fake_stripe_server):
+    """A recurring service: booked without a one-off charge, paid by a subscription started from
+    the wizard on the store's account, listed on /account and cancelled there at period end."""
+    from hub_app.domain.billing.models import ServiceSubscription, SubscriptionStatus
+
+    slug = "monthly-colour-studio"
+    store_id = seed_paid_store(engine, fake_stripe_server, slug=slug, recurring=True)
+    client = dict(CLIENT, email="daphne.subscribes@example.com")
+    book_colour(page, paying_app, slug, client)
+
+    expect(page.locator("#confirmation")).to_contain_text("Confirmed")
+    expect(page.locator("#pay-now")).to_have_count(0)
+    expect(page.locator("#subscription-offer")).to_contain_text("/ month")
+    page.locator("#subscribe").click()
+    page.wait_for_url(re.compile(re.escape(fake_stripe_server.url) + r"/checkout/pay/cs_"))
+    session_request = fake_stripe_server.requests_to("POST", "/v1/checkout/sessions")[-1]
+    assert session_request.params["mode"] == "subscription"
+    assert session_request.stripe_account == db_account_id(engine, store_id)
+    page.locator("#pay").click()
+    page.wait_for_url(re.compile(re.escape(paying_app.url("/account")) + r"/?\?subscription=success"))
+
+    def active():
+        with unit_of_work(TenantContext.system(), engine) as db:
+            row = db.scalars(select(ServiceSubscription).where(ServiceSubscription.store_id == store_id)).first()
+            return row if row is not None and row.status == SubscriptionStatus.ACTIVE else None
+
+    row = wait_for(active, "the subscription's activation by the webhooks")
+    with unit_of_work(TenantContext.system(), engine) as db:
+        assert not list(db.scalars(select(Payment).where(Payment.store_id == store_id,
+                                                         Payment.booking_id.is_not(None))))
+    page.reload()
+    card = page.locator("#subscriptions .subscription-row")
+    expect(card).to_have_count(1)
+    expect(card).to_contain_text("Renews on")
+    card.locator(".subscription-cancel").click()
+    card.locator(".subscription-cancel-yes").click()
+    expect(page.locator("#subscription-message")).to_contain_text("It will not renew")
+    expect(card).to_contain_text("Ends on")
+    assert fake_stripe_server.object(row.stripe_subscription_id)["cancel_at_period_end"] is True

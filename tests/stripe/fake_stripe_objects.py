@@ -72,6 +72,7 @@ class FakeStripeState:
             ("POST", "invoiceitems"): self.create_invoice_item,
             ("GET", "subscriptions/{id}"): lambda p, a: self._get(parts[1], "subscription", a),
             ("DELETE", "subscriptions/{id}"): lambda p, a: self.cancel_subscription(parts[1], a),
+            ("POST", "subscriptions/{id}"): lambda p, a: self.update_subscription(parts[1], p, a),
         }
         if parts[:2] == ["checkout", "sessions"]:
             if method == "POST" and len(parts) == 2:
@@ -291,6 +292,37 @@ class FakeStripeState:
                               "resource_missing")
         now = int(time.time())
         subscription.update(status="canceled", canceled_at=now, ended_at=now)
+        self.fake.emit("customer.subscription.deleted", subscription, account=account)
+        return subscription
+
+    def update_subscription(self, subscription_id: str, params: dict, account: str | None) -> dict:
+        """Only `cancel_at_period_end` is modelled: Stripe sets `cancel_at` to the period's end and
+        sends customer.subscription.updated with what changed."""
+        from tests.stripe.fake_stripe import StripeError
+
+        subscription = self._get(subscription_id, "subscription", account)
+        if "cancel_at_period_end" not in params:
+            raise StripeError(400, "invalid_request_error", "The fake updates only cancel_at_period_end.")
+        if subscription["status"] == "canceled":
+            raise StripeError(400, "invalid_request_error",
+                              "A canceled subscription can only update its cancellation_details and metadata.")
+        wanted = str(params["cancel_at_period_end"]).lower() == "true"
+        if subscription["cancel_at_period_end"] != wanted:
+            previous = {"cancel_at_period_end": subscription["cancel_at_period_end"],
+                        "cancel_at": subscription["cancel_at"]}
+            end = subscription["items"]["data"][0]["current_period_end"]
+            subscription.update(cancel_at_period_end=wanted, cancel_at=end if wanted else None)
+            self.fake.emit("customer.subscription.updated", subscription, account=account,
+                           previous_attributes=previous)
+        return subscription
+
+    def end_subscription_period(self, subscription_id: str) -> dict:
+        """The period of a subscription set to cancel at its end runs out: Stripe ends it."""
+        with self.fake.lock:
+            subscription = self.objects[subscription_id]
+            account = self.owner[subscription_id]
+            now = int(time.time())
+            subscription.update(status="canceled", canceled_at=now, ended_at=now)
         self.fake.emit("customer.subscription.deleted", subscription, account=account)
         return subscription
 

@@ -158,5 +158,11 @@ def test_recurring_service_subscription_and_cancel(shop, worker):
     with hub_db.unit_of_work(ctx) as db:
         subscriptions.cancel_service_subscription(db, ctx, row.id)
     worker()
+    # Cancelled at the end of the period already paid for: live until Stripe ends it then.
+    cancelled = load(ServiceSubscription, row.id)
+    assert cancelled.status == SubscriptionStatus.ACTIVE and cancelled.cancel_at_period_end is True
+    assert fake.object(sub.stripe_subscription_id)["cancel_at_period_end"] is True
+    fake.end_subscription_period(sub.stripe_subscription_id)
+    worker()
     assert load(ServiceSubscription, row.id).status == SubscriptionStatus.CANCELLED
     assert fake.object(sub.stripe_subscription_id)["status"] == "canceled"

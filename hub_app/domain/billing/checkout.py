@@ -147,6 +147,9 @@ def _payable(db: Session, ctx: TenantContext, booking_id: int, pay_full: bool,
         raise Conflict(t("payments.booking_not_payable", ctx.locale))
     if booking.status == BookingStatus.PENDING and booking.hold_expires_at and booking.hold_expires_at <= now:
         raise Conflict(t("booking.hold_expired", ctx.locale))
+    service = db.get(Service, booking.service_id)
+    if service is not None and service.is_recurring:
+        raise Conflict(t("payments.recurring_paid_by_subscription", ctx.locale))
     amount = amount_due(booking, pay_full)
     if amount <= 0:
         raise Conflict(t("payments.nothing_due", ctx.locale))

@@ -144,6 +144,9 @@ class PaymentsGateway(Protocol):
     def create_invoice_item(self, *, customer_id: str, amount: int, currency: str, description: str,
                             metadata: dict[str, str], idempotency_key: str) -> str: ...
 
+    def cancel_subscription_at_period_end(self, subscription_id: str, *, account_id: str | None = None,
+                                          idempotency_key: str | None = None) -> RemoteSubscription: ...
+
 
 def get_gateway() -> PaymentsGateway | None:
     """The configured gateway, or None when STRIPE_SECRET_KEY is unset (payments off)."""

@@ -122,7 +122,15 @@ class ServiceSubscription(TenantScoped, Timestamped, table=True):
     )
     stripe_subscription_id: str | None = Field(default=None, max_length=64, sa_column_kwargs={"unique": True})
     current_period_end: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Cancelled by the client or the store: it stays live until current_period_end, then Stripe ends it.
+    cancel_at_period_end: bool = Field(default=False, nullable=False)
     last_event_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    # A client reads their own subscriptions in every store (/account); changes stay in the
+    # subscription's own store, as for every other tenant row.
+    @classmethod
+    def tenant_read_criteria(cls, store_id: int, user_id: int):
+        return sa.or_(cls.store_id == store_id, cls.client_user_id == user_id)
 
 
 class Payment(TenantScoped, Timestamped, table=True):

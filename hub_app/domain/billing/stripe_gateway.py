@@ -223,6 +223,17 @@ class StripeGateway:
     def cancel_subscription(self, subscription_id, *, account_id=None, idempotency_key=None) -> RemoteSubscription:
         obj = self._call(self.client.v1.subscriptions.cancel, subscription_id,
                          options=_options(account_id, idempotency_key))
+        return self._subscription(obj)
+
+    def cancel_subscription_at_period_end(self, subscription_id, *, account_id=None,
+                                          idempotency_key=None) -> RemoteSubscription:
+        # The period already paid for is kept: Stripe ends the subscription when it runs out.
+        obj = self._call(self.client.v1.subscriptions.update, subscription_id,
+                         params={"cancel_at_period_end": True}, options=_options(account_id, idempotency_key))
+        return self._subscription(obj)
+
+    @staticmethod
+    def _subscription(obj) -> RemoteSubscription:
         return RemoteSubscription(id=obj.id, status=_get(obj, "status") or "canceled",
                                   customer_id=_id_of(_get(obj, "customer")),
                                   cancel_at_period_end=bool(_get(obj, "cancel_at_period_end", False)))

@@ -109,9 +109,9 @@ def apply_subscription(db: Session, ctx: TenantContext, sub: dict, event_type: s
         sub.get("status", ""), row.status)
     row.current_period_end = _period_end(sub) or row.current_period_end
     row.last_event_at = created
+    row.cancel_at_period_end = bool(sub.get("cancel_at_period_end"))
     if isinstance(row, Subscription):
         row.stripe_customer_id = _id(sub.get("customer")) or row.stripe_customer_id
-        row.cancel_at_period_end = bool(sub.get("cancel_at_period_end"))
         row.start_date = stamp(sub.get("created")) or row.start_date
         plan = db.scalar(select(SubscriptionPlan).where(SubscriptionPlan.stripe_price_id == _price_id(sub))) \
             if _price_id(sub) else None

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub_app.domain.accounts.models import AppUser
+from hub_app.domain.bookings.models import Booking
 from hub_app.domain.audit.service import record as audit
 from hub_app.domain.billing.limits import mark_past_due_moments
 from hub_app.domain.billing.gateway import GatewayError, PaymentsGateway, SubscriptionCheckoutRequest
@@ -196,12 +197,23 @@ def sync_service_price(db: Session, ctx: TenantContext, service: Service) -> Pri
 
 
 def subscribe_to_service(db: Session, ctx: TenantContext, service_id: int, *, success_url: str | None = None,
-                         cancel_url: str | None = None) -> tuple[ServiceSubscription, str]:
-    """Client: start a recurring service through Checkout on the store's account."""
+                         cancel_url: str | None = None,
+                         booking_id: int | None = None) -> tuple[ServiceSubscription, str]:
+    """Client: start a recurring service through Checkout on the store's account.
+
+    From the booking wizard the first booking comes along (`booking_id`): it is the client's own
+    booking of this service, and the subscription, not a one-off charge, pays for it.
+    """
     require(ctx, Feature.BOOK_APPOINTMENTS)
     service = db.get(Service, service_id)
     if service is None or service.is_archived or service.store_id != ctx.store_id:
         raise NotFound(t("service.not_found", ctx.locale))
+    if booking_id is not None:
+        booking = db.get(Booking, booking_id)
+        if booking is None or booking.client_user_id != ctx.user_id or booking.store_id != service.store_id:
+            raise NotFound(t("booking.not_found", ctx.locale))
+        if booking.service_id != service.id:
+            raise ValidationFailed(t("payments.subscription_wrong_service", ctx.locale))
     sync = sync_service_price(db, ctx, service)
     store = db.get(Store, service.store_id)
     client = db.get(AppUser, ctx.user_id)
@@ -213,7 +225,9 @@ def subscribe_to_service(db: Session, ctx: TenantContext, service_id: int, *, su
         row = ServiceSubscription(store_id=store.id, client_user_id=ctx.user_id, service_id=service.id,
                                   interval=service.recurring_interval, status=SubscriptionStatus.INCOMPLETE)
         db.add(row)
-        db.flush()
+    if booking_id is not None:
+        row.booking_id = booking_id
+    db.flush()
     base = f"{get_settings().public_base_url.rstrip('/')}/{store.slug}"
     try:
         session = require_gateway(ctx.locale).create_subscription_checkout(SubscriptionCheckoutRequest(
@@ -226,41 +240,40 @@ def subscribe_to_service(db: Session, ctx: TenantContext, service_id: int, *, su
             idempotency_key=f"service-subscription-{row.id}-checkout-{sync.price_id}"))
     except GatewayError as exc:
         raise gateway_failure(exc, ctx.locale) from exc
-    audit(db, ctx, entity=row, action="service_checkout_opened", after={"session": session.id})
+    audit(db, ctx, entity=row, action="service_checkout_opened",
+          after={"session": session.id, "booking_id": booking_id})
     return row, session.url or ""
 
 
 def cancel_service_subscription(db: Session, ctx: TenantContext, subscription_id: int) -> ServiceSubscription:
-    """Client or manager: stop future charges now."""
+    """Client or manager: no further renewals. The period already paid for is kept: Stripe is told
+    to cancel at its end (and then sends customer.subscription.deleted, which ends the row)."""
     row = db.get(ServiceSubscription, subscription_id)
     if row is None:
         raise NotFound(t("payments.subscription_not_found", ctx.locale))
-    if not (ctx.bypass or row.client_user_id == ctx.user_id or is_manager(ctx)):
+    if not (ctx.bypass or row.client_user_id == ctx.user_id or (is_manager(ctx) and row.store_id == ctx.store_id)):
         raise PermissionDenied(t("auth.forbidden", ctx.locale))
-    if row.status in (SubscriptionStatus.CANCELLED, SubscriptionStatus.ENDED):
+    if row.status in (SubscriptionStatus.CANCELLED, SubscriptionStatus.ENDED) or row.cancel_at_period_end:
         return row
+    before = {"status": row.status.value, "cancel_at_period_end": row.cancel_at_period_end}
     if row.stripe_subscription_id:
         store = db.get(Store, row.store_id)
         try:
-            require_gateway(ctx.locale).cancel_subscription(
+            remote = require_gateway(ctx.locale).cancel_subscription_at_period_end(
                 row.stripe_subscription_id, account_id=store.stripe_account_id,
-                idempotency_key=f"service-subscription-{row.id}-cancel")
+                idempotency_key=f"service-subscription-{row.id}-cancel-at-period-end")
+            row.cancel_at_period_end = remote.cancel_at_period_end or remote.status == "canceled"
+            if remote.status == "canceled":
+                row.status = SubscriptionStatus.CANCELLED
         except GatewayError as exc:
             if exc.status not in (400, 404):   # already cancelled on Stripe: nothing to stop
                 raise gateway_failure(exc, ctx.locale) from exc
-    before = row.status.value
-    row.status = SubscriptionStatus.CANCELLED
-    audit(db, ctx, entity=row, action="service_subscription_cancelled", before={"status": before},
-          after={"status": row.status.value})
+            row.status = SubscriptionStatus.CANCELLED
+    else:
+        row.status = SubscriptionStatus.CANCELLED   # never started on Stripe: nothing runs there
+    audit(db, ctx, entity=row, action="service_subscription_cancelled", before=before,
+          after={"status": row.status.value, "cancel_at_period_end": row.cancel_at_period_end})
     return row
-
-
-def client_service_subscriptions(db: Session, ctx: TenantContext) -> list[ServiceSubscription]:
-    """The client's own (or, for a manager, the store's) recurring services."""
-    query = select(ServiceSubscription).where(ServiceSubscription.status != SubscriptionStatus.INCOMPLETE)
-    if not is_manager(ctx):
-        query = query.where(ServiceSubscription.client_user_id == ctx.user_id)
-    return list(db.scalars(query.order_by(ServiceSubscription.id.desc())))
 
 
 def stamp(value: int | None) -> datetime | None:

@@ -179,7 +179,10 @@ def _book_for(db: Session, ctx: TenantContext, request: BookingRequest, service:
               start: datetime, client_id: int, key: str | None) -> Booking:
     now = utcnow()
     total = price_for(service, request.persons, store.currency)
-    needs_payment = service.payment_enabled and total > 0 and _online_payment_possible(store)
+    # A recurring service is paid by its subscription (started from the wizard), never by a
+    # one-off charge: its booking is not held waiting for a payment.
+    needs_payment = (service.payment_enabled and not service.is_recurring and total > 0
+                     and _online_payment_possible(store))
     source = BookingSource(request.source)
     if is_staff(ctx) and source == BookingSource.WEB:
         source = BookingSource.MANAGER

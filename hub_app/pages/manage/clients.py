@@ -80,6 +80,18 @@ def client_panel() -> rx.Component:
             rx.text(b["total"], size="2"),
             spacing="2", align="center", width="100%", wrap="wrap",
         )), width="100%", spacing="2", id="client-history"),
+        rx.heading(tr("subscription.title"), size="3", as_="h3"),
+        rx.cond(
+            S.subscriptions.length() > 0,
+            rx.vstack(rx.foreach(S.subscriptions, lambda r: rx.flex(
+                rx.text(r["service"], size="2", flex="1"),
+                rx.text(r["price"], size="2"),
+                rx.badge(r["status_label"], color_scheme="gray"),
+                rx.text(r["period"], size="2", color_scheme="gray"),
+                spacing="2", align="center", width="100%", wrap="wrap", class_name="client-subscription",
+            )), width="100%", spacing="2", id="client-subscriptions"),
+            rx.text(tr("subscription.none"), size="2", id="client-subscriptions"),
+        ),
         message_form(),
         rx.button(tr("account.close"), on_click=S.close_client, variant="soft", color_scheme="gray"),
         id_="client-panel",

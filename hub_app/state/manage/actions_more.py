@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from hub_app.db import unit_of_work
+from hub_app.domain.billing.service_subscription_views import client_subscriptions
 from hub_app.domain.bookings.queries import list_clients
 from hub_app.domain.dashboard import messages, overview, usage
 from hub_app.domain.dashboard.access import dashboard_store, local_today
@@ -23,6 +24,7 @@ from hub_app.domain.types import utcnow
 from hub_app.domain.errors import ValidationFailed
 from hub_app.i18n import format_date, format_datetime, format_money, t
 from hub_app.state.manage.actions_bookings import booking_row
+from hub_app.state.subscription_rows import subscription_row
 
 
 def store_today(ctx: TenantContext) -> date:
@@ -86,10 +88,12 @@ def client_detail(ctx: TenantContext, client_user_id: int) -> dict:
     with unit_of_work(ctx) as db:
         store = dashboard_store(db, ctx)
         card = client_card(db, ctx, client_user_id)
+        subscribed = client_subscriptions(db, ctx, client_user_id)
     return {
         "client": {"id": str(card.user_id), "name": card.name, "email": card.email, "phone": card.phone,
                    "address": card.address, "age": "" if card.age is None else str(card.age)},
         "bookings": [booking_row(b, store.timezone, ctx.locale) for b in card.bookings],
+        "subscriptions": [subscription_row(view, ctx.locale) for view in subscribed],
     }
 
 

@@ -80,6 +80,7 @@ class ClientsState(ManageState):
     total: int = 0
     client: dict[str, str] = {}
     history: list[dict[str, str]] = []
+    subscriptions: list[dict[str, str]] = []   # the client's recurring services here (read-only)
     message_key: int = 0
     message_token: str = ""
     invitations: list[dict[str, str]] = []
@@ -106,7 +107,7 @@ class ClientsState(ManageState):
     @rx.event
     def load(self):
         if self.dashboard_status == "ready":
-            self.client, self.history = {}, []
+            self.client, self.history, self.subscriptions = {}, [], []
             self._attempt(self._load)
 
     @rx.event
@@ -124,12 +125,13 @@ class ClientsState(ManageState):
         data = self._attempt(lambda ctx: actions.client_detail(ctx, parse_id(client_id)))
         if data is not None:
             self.client, self.history = data["client"], data["bookings"]
+            self.subscriptions = data["subscriptions"]
             self.message_key += 1
             self.message_token = uuid.uuid4().hex
 
     @rx.event
     def close_client(self):
-        self.client, self.history = {}, []
+        self.client, self.history, self.subscriptions = {}, [], []
 
     @rx.event
     def export_csv(self):
