@@ -48,23 +48,25 @@ def get_booking(db: Session, ctx: TenantContext, booking_id: int) -> Booking:
     return visible_booking(db, ctx, booking_id)
 
 
-def _page(limit: int, offset: int) -> tuple[int, int]:
+def _page(limit: int, offset: int, locale: str | None) -> tuple[int, int]:
     try:
         limit, offset = int(limit), int(offset)
     except (TypeError, ValueError):
-        raise ValidationFailed("limit and offset must be whole numbers", fields={"limit": "whole number"})
+        message = t("validation.page_numbers", locale, max=MAX_PAGE)
+        raise ValidationFailed(message, fields={"limit": message})
     if not 1 <= limit <= MAX_PAGE or offset < 0:
-        raise ValidationFailed(f"limit must be 1–{MAX_PAGE}, offset ≥ 0", fields={"limit": f"1–{MAX_PAGE}"})
+        message = t("validation.page_numbers", locale, max=MAX_PAGE)
+        raise ValidationFailed(message, fields={"limit": message})
     return limit, offset
 
 
-def _statuses(status: object) -> list[BookingStatus]:
+def _statuses(status: object, locale: str | None) -> list[BookingStatus]:
     values = [status] if isinstance(status, (str, BookingStatus)) else list(status)  # type: ignore[arg-type]
     try:
         return [BookingStatus(v) for v in values]
     except ValueError:
-        allowed = ", ".join(s.value for s in BookingStatus)
-        raise ValidationFailed(f"status must be one of {allowed}", fields={"status": allowed})
+        message = t("validation.one_of", locale, allowed=", ".join(s.value for s in BookingStatus))
+        raise ValidationFailed(message, fields={"status": message})
 
 
 def _search_condition(search: str):
@@ -84,9 +86,10 @@ def list_bookings(db: Session, ctx: TenantContext, *, start: datetime | None = N
     `search` matches the client's name or email.
     """
     require(ctx, Feature.VIEW_BOOKINGS)
-    limit, offset = _page(limit, offset)
+    limit, offset = _page(limit, offset, ctx.locale)
     if order not in ORDERS:
-        raise ValidationFailed(f"order must be one of {', '.join(ORDERS)}", fields={"order": ", ".join(ORDERS)})
+        message = t("validation.one_of", ctx.locale, allowed=", ".join(ORDERS))
+        raise ValidationFailed(message, fields={"order": message})
     conditions = []
     for name, value in (("start", start), ("end", end)):
         if value is not None and (not isinstance(value, datetime) or value.tzinfo is None):
@@ -97,7 +100,7 @@ def list_bookings(db: Session, ctx: TenantContext, *, start: datetime | None = N
     if end is not None:
         conditions.append(Booking.start_at < end)
     if status:
-        conditions.append(Booking.status.in_(_statuses(status)))
+        conditions.append(Booking.status.in_(_statuses(status, ctx.locale)))
     if service_id is not None:
         conditions.append(Booking.service_id == service_id)
     if client_user_id is not None:
@@ -133,7 +136,7 @@ def list_clients(db: Session, ctx: TenantContext, search: str | None = None, lim
     """The store's clients (who booked there or accepted its invitation), with their number of
     bookings there and latest start. Unclaimed Calendly records show the address Calendly sent."""
     require(ctx, Feature.VIEW_CLIENTS)
-    limit, offset = _page(limit, offset)
+    limit, offset = _page(limit, offset, ctx.locale)
     store_id = ctx.store_id if ctx.store_id is not None else NO_ID
     members = select(store_client_ids(store_id).subquery().c.user_id)
     conditions = [AppUser.id.in_(members)]
