@@ -76,3 +76,9 @@ def unknown_fields(names: set[str] | list[str], locale: str | None) -> Validatio
     listed = ", ".join(sorted(names))
     return ValidationFailed(t("validation.unknown_fields", locale, fields=listed),
                             fields={name: t("validation.unknown_field", locale) for name in names})
+
+
+def invalid_field(field: str, key: str, locale: str | None, **params: object) -> ValidationFailed:
+    """One field refused: the catalog's message, shown on the form and next to the field."""
+    message = t(key, locale, **params)
+    return ValidationFailed(message, fields={field: message})

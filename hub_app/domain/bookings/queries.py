@@ -12,7 +12,7 @@ from hub_app.domain.accounts.models import AppUser
 from hub_app.domain.bookings.access import visible_booking
 from hub_app.domain.bookings.models import Booking, BookingStatus
 from hub_app.domain.clients.membership import record_addresses, store_client_ids
-from hub_app.domain.errors import NotAuthenticated, PermissionDenied, ValidationFailed
+from hub_app.domain.errors import NotAuthenticated, PermissionDenied, ValidationFailed, invalid_field
 from hub_app.domain.permissions import Feature, allowed, require
 from hub_app.domain.tenancy import NO_ID, TenantContext
 from hub_app.i18n import t
@@ -52,11 +52,9 @@ def _page(limit: int, offset: int, locale: str | None) -> tuple[int, int]:
     try:
         limit, offset = int(limit), int(offset)
     except (TypeError, ValueError):
-        message = t("validation.page_numbers", locale, max=MAX_PAGE)
-        raise ValidationFailed(message, fields={"limit": message})
+        raise invalid_field("limit", "validation.page_numbers", locale, max=MAX_PAGE)
     if not 1 <= limit <= MAX_PAGE or offset < 0:
-        message = t("validation.page_numbers", locale, max=MAX_PAGE)
-        raise ValidationFailed(message, fields={"limit": message})
+        raise invalid_field("limit", "validation.page_numbers", locale, max=MAX_PAGE)
     return limit, offset
 
 
@@ -93,8 +91,7 @@ def list_bookings(db: Session, ctx: TenantContext, *, start: datetime | None = N
     conditions = []
     for name, value in (("start", start), ("end", end)):
         if value is not None and (not isinstance(value, datetime) or value.tzinfo is None):
-            message = t("booking.start_offset", ctx.locale)
-            raise ValidationFailed(message, fields={name: message})
+            raise invalid_field(name, "booking.start_offset", ctx.locale)
     if start is not None:
         conditions.append(Booking.start_at >= start)
     if end is not None:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from hub_app.domain.audit.service import record, record_change, snapshot
 from hub_app.domain.billing.models import SubscriptionPlan
-from hub_app.domain.errors import NotFound, PlanLimitReached, ValidationFailed
+from hub_app.domain.errors import NotFound, PlanLimitReached, ValidationFailed, invalid_field
 from hub_app.domain.permissions import Feature, require
 from hub_app.domain.scheduling.models import (
     AdvancePaymentType, BlockedPeriod, Calendar, CalendarService, CalendarSlot, DateOverride, OpeningRule, PriceType,
@@ -93,8 +93,7 @@ def _parse_time(value: object, field_name: str, locale: str | None) -> time:
     try:
         return time.fromisoformat(str(value))
     except ValueError:
-        message = t("validation.time_format", locale)
-        raise ValidationFailed(message, fields={field_name: message})
+        raise invalid_field(field_name, "validation.time_format", locale)
 
 
 def set_weekly_hours(db: Session, ctx: TenantContext, calendar_id: int, hours: list[dict | HoursInput]) -> list[OpeningRule]:
@@ -109,8 +108,7 @@ def set_weekly_hours(db: Session, ctx: TenantContext, calendar_id: int, hours: l
         except (KeyError, TypeError, ValueError):
             weekday = -1
         if not 0 <= weekday <= 6:
-            message = t("validation.weekday", ctx.locale)
-            raise ValidationFailed(message, fields={f"{i}.weekday": message})
+            raise invalid_field(f"{i}.weekday", "validation.weekday", ctx.locale)
         start = _parse_time(data.get("start"), f"{i}.start", ctx.locale)
         end = _parse_time(data.get("end"), f"{i}.end", ctx.locale)
         if start >= end:
@@ -123,8 +121,7 @@ def set_weekly_hours(db: Session, ctx: TenantContext, calendar_id: int, hours: l
         day_rules.sort(key=lambda r: r.start_time)
         for a, b in zip(day_rules, day_rules[1:]):
             if b.start_time < a.end_time:
-                message = t("validation.hours_overlap", ctx.locale)
-                raise ValidationFailed(message, fields={"hours": message})
+                raise invalid_field("hours", "validation.hours_overlap", ctx.locale)
     db.execute(delete(OpeningRule).where(OpeningRule.calendar_id == cal.id))
     db.add_all(rules)
     db.flush()
@@ -137,8 +134,7 @@ def add_block(db: Session, ctx: TenantContext, start: datetime, end: datetime,
     if calendar_id is not None:
         get_calendar(db, ctx, calendar_id)
     if start.tzinfo is None or end.tzinfo is None:
-        message = t("validation.offset_required", ctx.locale)
-        raise ValidationFailed(message, fields={"start": message})
+        raise invalid_field("start", "validation.offset_required", ctx.locale)
     if start >= end:
         raise ValidationFailed(t("validation.time_range", ctx.locale), fields={"end": t("validation.time_range", ctx.locale)})
     block = BlockedPeriod(store_id=ctx.store_id, calendar_id=calendar_id, start_at=start, end_at=end,
@@ -177,11 +173,9 @@ def _money(value: object, name: str, locale: str | None) -> Decimal:
     try:
         amount = Decimal(str(value)).quantize(Decimal("0.01"))
     except (InvalidOperation, ValueError):
-        message = t("validation.amount_format", locale)
-        raise ValidationFailed(message, fields={name: message})
+        raise invalid_field(name, "validation.amount_format", locale)
     if amount < 0 or amount >= Decimal("100000000"):
-        message = t("validation.amount_range", locale)
-        raise ValidationFailed(message, fields={name: message})
+        raise invalid_field(name, "validation.amount_range", locale)
     return amount
 
 
@@ -311,8 +305,7 @@ def set_date_override(db: Session, ctx: TenantContext, calendar_id: int, on_date
         intervals.append((start, end))
     intervals.sort()
     if any(b[0] < a[1] for a, b in zip(intervals, intervals[1:])):
-        message = t("validation.hours_overlap", ctx.locale)
-        raise ValidationFailed(message, fields={"hours": message})
+        raise invalid_field("hours", "validation.hours_overlap", ctx.locale)
     db.execute(delete(DateOverride).where(DateOverride.calendar_id == cal.id, DateOverride.on_date == on_date))
     reason = (reason or "")[:200] or None
     rows = [DateOverride(store_id=cal.store_id, calendar_id=cal.id, on_date=on_date, start_time=s, end_time=e,
@@ -348,8 +341,7 @@ def add_calendar_slot(db: Session, ctx: TenantContext, calendar_id: int, start: 
     require(ctx, Feature.MANAGE_CALENDARS)
     cal = get_calendar(db, ctx, calendar_id)
     if start.tzinfo is None or end.tzinfo is None:
-        message = t("validation.offset_required", ctx.locale)
-        raise ValidationFailed(message, fields={"start": message})
+        raise invalid_field("start", "validation.offset_required", ctx.locale)
     if start >= end:
         raise ValidationFailed(t("validation.time_range", ctx.locale), fields={"end": t("validation.time_range", ctx.locale)})
     if capacity is not None and capacity < 1:
