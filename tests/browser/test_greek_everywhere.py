@@ -9,6 +9,11 @@ from datetime import timedelta
 
 from playwright.sync_api import Page, expect
 
+from hub_app.db import unit_of_work
+from hub_app.domain.accounts.models import AppUser
+from hub_app.domain.billing.service import mark_paid_at_store
+from hub_app.domain.stores.models import Store
+from hub_app.domain.tenancy import TenantContext
 from hub_app.i18n import catalog
 from tests.browser.client_seed import first_slot_on, make_salon, register_and_book, store_today
 from tests.i18n.test_catalogs_translated import SAME_IN_GREEK
@@ -62,8 +67,13 @@ def sign_in(page: Page, live_app, email: str, password: str, landing: str | None
 def test_greek_pages_show_no_english(live_app, page: Page, engine):
     salon = make_salon(engine, prefix="greek")
     start = first_slot_on(engine, salon, salon.haircut_id, store_today() + timedelta(days=2))
-    register_and_book(engine, salon, salon.haircut_id, start, email=f"eleni-{salon.slug}@example.com",
-                      password="eleni-pass-123")
+    booking_id = register_and_book(engine, salon, salon.haircut_id, start, email=f"eleni-{salon.slug}@example.com",
+                                   password="eleni-pass-123")
+    with unit_of_work(TenantContext.system(), engine) as db:
+        manager = db.get(AppUser, db.get(Store, salon.store_id).manager_user_id)
+    manager_ctx = TenantContext.for_user(manager)
+    with unit_of_work(manager_ctx, engine) as db:  # paid: the booking detail lists the charge to refund
+        mark_paid_at_store(db, manager_ctx, booking_id)
     page.goto(live_app.url("/login"))
     page.get_by_role("button", name="Ελληνικά").click()
     expect(page.get_by_role("button", name="Ελληνικά")).to_have_attribute("aria-pressed", "true")
@@ -85,7 +95,11 @@ def test_greek_pages_show_no_english(live_app, page: Page, engine):
     page.locator("#login-sign-out").click()
     expect(page.locator("#login-submit")).to_be_visible()
     sign_in(page, live_app, f"manager-{salon.slug}@example.com", "manager-pass-123", r"/manage$")
-    for section in ("", "/bookings", "/bookings?view=list", "/calendars", "/services", "/clients",
-                    "/notifications", "/store", "/subscription", "/integrations"):
+    for section in ("", "/bookings", "/calendars", "/services", "/clients", "/notifications", "/store",
+                    "/subscription", "/integrations", "/bookings?view=list"):
         found += visit(page, live_app.url(f"/manage{section}"), "main h1, main h2")
+    # The booking detail, with its payments and refunds.
+    page.locator(f'[data-booking-id="{booking_id}"]').click()
+    expect(page.locator("#booking-refunds")).to_be_visible()
+    found += [f"booking detail {phrase}" for phrase in english_on(page)]
     assert found == [], "English on Greek pages:\n" + "\n".join(found)
