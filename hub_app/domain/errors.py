@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from hub_app.i18n import t
+
 
 class DomainError(Exception):
     code = "error"
@@ -67,3 +69,16 @@ class TenantViolation(PermissionDenied):
     """A write or read that crossed from one store into another: a bug or an attack."""
 
     code = "tenant_violation"
+
+
+def unknown_fields(names: set[str] | list[str], locale: str | None) -> ValidationFailed:
+    """The refusal of fields an edit does not know (one message, and one next to each field)."""
+    listed = ", ".join(sorted(names))
+    return ValidationFailed(t("validation.unknown_fields", locale, fields=listed),
+                            fields={name: t("validation.unknown_field", locale) for name in names})
+
+
+def invalid_field(field: str, key: str, locale: str | None, **params: object) -> ValidationFailed:
+    """One field refused: the catalog's message, shown on the form and next to the field."""
+    message = t(key, locale, **params)
+    return ValidationFailed(message, fields={field: message})

@@ -10,6 +10,7 @@ import enum
 
 from hub_app.domain.accounts.models import UserRole
 from hub_app.domain.errors import NotAuthenticated, PermissionDenied
+from hub_app.i18n import t
 from hub_app.domain.tenancy import TenantContext
 
 C, M, A = UserRole.CLIENT, UserRole.STORE_MANAGER, UserRole.ADMIN
@@ -82,5 +83,5 @@ def require(ctx: TenantContext, feature: Feature) -> None:
     if allowed(ctx, feature):
         return
     if ctx.role is None:
-        raise NotAuthenticated("Please sign in to continue.")
-    raise PermissionDenied("You do not have permission to do this.", feature=feature.value)
+        raise NotAuthenticated(t("auth.not_signed_in", ctx.locale))
+    raise PermissionDenied(t("auth.forbidden", ctx.locale), feature=feature.value)

@@ -29,6 +29,7 @@ from sqlalchemy.sql.util import find_tables
 from hub_app.domain.accounts.models import AppUser, UserRole
 from hub_app.domain.base import TenantScoped
 from hub_app.domain.errors import TenantViolation
+from hub_app.i18n import t
 
 NO_ID = -1  # matches no row; stands in for "no store" / "no user" in criteria and settings
 
@@ -70,7 +71,7 @@ class TenantContext:
     def in_store(self, store_id: int) -> "TenantContext":
         """The same actor working inside one store (an admin opening a store's dashboard)."""
         if self.role == UserRole.STORE_MANAGER and store_id != self.home_store_id:
-            raise TenantViolation("a store manager can only work in their own store")
+            raise TenantViolation(t("auth.forbidden", self.locale))
         return replace(self, store_id=store_id, bypass=False)
 
     @property
@@ -182,12 +183,12 @@ def _check_writes(session: Session, flush_context, instances) -> None:
             if obj.store_id is None:  # type: ignore[attr-defined]
                 obj.store_id = ctx.store_id  # type: ignore[attr-defined]
             if not obj.tenant_write_allowed(ctx.store_id, ctx.user_id):
-                raise TenantViolation(f"cannot create {type(obj).__name__} in another store")
+                raise TenantViolation(t("auth.forbidden", ctx.locale), model=type(obj).__name__)
     for obj in list(session.dirty) + list(session.deleted):
         if isinstance(obj, TenantScoped):
             history = _store_id_history(obj)
             if history or not obj.tenant_write_allowed(ctx.store_id, ctx.user_id):
-                raise TenantViolation(f"cannot change {type(obj).__name__} of another store")
+                raise TenantViolation(t("auth.forbidden", ctx.locale), model=type(obj).__name__)
 
 
 def _store_id_history(obj: object) -> bool:

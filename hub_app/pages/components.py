@@ -35,7 +35,7 @@ def header() -> rx.Component:
                 language_button("el", "ΕΛ", "Ελληνικά"),
                 spacing="1",
                 role="group",
-                aria_label="Language",
+                aria_label=tr("common.language"),
             ),
             rx.cond(
                 SessionState.signed_in,
@@ -146,4 +146,4 @@ def not_found_view() -> rx.Component:
 
 
 def loading_view() -> rx.Component:
-    return rx.center(rx.spinner(size="3"), padding_y="4em", aria_label="Loading")
+    return rx.center(rx.spinner(size="3"), padding_y="4em", aria_label=tr("common.loading"))

@@ -1,23 +1,24 @@
-"""Landing page at `/` and the not-found page (Reflex's special route "404")."""
+"""Landing page at `/` and the not-found page (Reflex's special route "404"), in the language
+chosen in the header like every other page."""
 
 from __future__ import annotations
 
 import reflex as rx
 
+from hub_app.pages.components import tr
+
+# The brand, the same in every language; a route's <title> is fixed when the pages are built.
 APP_TITLE = "Appointment Hub"
 
 
 def home() -> rx.Component:
     return rx.container(
         rx.vstack(
-            rx.heading(APP_TITLE, size="8", id="app-title"),
-            rx.text(
-                "Book appointments with the businesses you trust. "
-                "Store owners manage services, staff and payments in one place."
-            ),
+            rx.heading(tr("app.name"), size="8", id="app-title"),
+            rx.text(tr("home.tagline")),
             rx.hstack(
-                rx.link(rx.button("Sign in"), href="/login"),
-                rx.link(rx.button("Admin", variant="outline"), href="/admin/"),
+                rx.link(rx.button(tr("nav.sign_in")), href="/login"),
+                rx.link(rx.button(tr("home.admin"), variant="outline"), href="/admin/"),
                 spacing="3",
             ),
             spacing="5",
@@ -29,9 +30,9 @@ def home() -> rx.Component:
 def not_found() -> rx.Component:
     return rx.container(
         rx.vstack(
-            rx.heading("Page not found", size="7"),
-            rx.text("The page you asked for does not exist."),
-            rx.link("Back to the start page", href="/"),
+            rx.heading(tr("notfound.title"), size="7"),
+            rx.text(tr("notfound.text")),
+            rx.link(tr("nav.home"), href="/"),
             spacing="4",
             padding_y="4em",
         ),
@@ -40,4 +41,4 @@ def not_found() -> rx.Component:
 
 def register(app: rx.App) -> None:
     app.add_page(home, route="/", title=APP_TITLE)
-    app.add_page(not_found, route="404", title=f"Not found · {APP_TITLE}")
+    app.add_page(not_found, route="404", title=APP_TITLE)

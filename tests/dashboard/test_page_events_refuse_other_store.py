@@ -16,10 +16,12 @@ from hub_app.db import unit_of_work
 from hub_app.domain import models
 from hub_app.domain.accounts.models import UserRole
 from hub_app.domain.accounts.service import open_session_token
+from hub_app.domain.billing.models import Payment, PaymentKind, PaymentRecordStatus
 from hub_app.domain.dashboard.photos import add_photo
 from hub_app.domain.integrations.models import CalendlyEventTypeLink
 from hub_app.domain.scheduling.service import add_block, add_calendar_slot
 from hub_app.domain.tenancy import TenantContext
+from hub_app.domain.types import utcnow
 from hub_app.settings import reset_settings_cache
 from hub_app.state.manage.base import ManageState
 from hub_app.state.manage.bookings import BookingsState
@@ -79,6 +81,11 @@ def stores(committed_engine, tmp_path, monkeypatch):
         b_client = client(db, email="b.secret@example.com")
         b_booking = add_booking(db, b, MONDAY + timedelta(days=3650), "10:00", who=b_client)
         b_booking.notes = "B-secret-note"
+        b_charge = Payment(store_id=b.store.id, user_id=b_client.id, booking_id=b_booking.id, kind=PaymentKind.CHARGE,
+                           amount=b_booking.total_amount, currency=b.store.currency, payment_method="at_store",
+                           status=PaymentRecordStatus.SUCCEEDED, payment_date=utcnow())
+        db.add(b_charge)
+        db.flush()
         b_ctx = TenantContext.for_user(make_user(db, UserRole.ADMIN), b.store.id)
         act(db, b_ctx)
         block = add_block(db, b_ctx, b.local(MONDAY, "12:00"), b.local(MONDAY, "13:00"), calendar_id=b.calendars[0].id)
@@ -91,7 +98,7 @@ def stores(committed_engine, tmp_path, monkeypatch):
         a_booking = add_booking(db, a, MONDAY + timedelta(days=3650), "11:00", who=a_client)
         ids = dict(store=b.store.id, service=b.service.id, calendar=b.calendars[0].id, booking=b_booking.id,
                    client=b_client.id, block=block.id, slot=slot.id, photo=photo.id,
-                   a_booking=a_booking.id, a_client=a_client.id, a_service=a.service.id, a_calendar=a.calendars[0].id)
+                   a_booking=a_booking.id, payment=b_charge.id, a_client=a_client.id, a_service=a.service.id, a_calendar=a.calendars[0].id)
         token = open_session_token(db, a.manager, "198.51.100.7")
     yield token, {k: str(v) for k, v in ids.items()}
     reset_settings_cache()
@@ -126,6 +133,7 @@ def probes(b: dict) -> dict[tuple[str, str], tuple[type, list[tuple[str, tuple]]
             "cancel_selected": [open_b, ev("cancel_selected", {"reason": "x"})],
             "complete_selected": [open_b, ev("complete_selected")],
             "no_show_selected": [open_b, ev("no_show_selected")],
+            "refund_selected": [open_b, ev("refund_selected", {"payment_id": b["payment"], "amount": "1"})],
             "reschedule_to": [open_b, ev("reschedule_to", future)],
             "find_reschedule_times": [open_b, ev("find_reschedule_times", {"day": DAY})],
             "apply_filters": [ev("set_mode", "list"), ev("apply_filters", {"service": b["service"]})],
@@ -190,7 +198,7 @@ SILENT = {("BookingsState", "apply_filters"), ("BookingsState", "search_phone_cl
 
 
 def test_every_dashboard_event_taking_an_id_is_probed():
-    table = probes({k: "0" for k in ("service", "calendar", "booking", "client", "block", "slot", "photo")})
+    table = probes({k: "0" for k in ("service", "calendar", "booking", "client", "block", "slot", "photo", "payment")})
     taking = {(cls.__name__, name) for cls in _dashboard_states()
               for name, handler in cls.event_handlers.items()
               if handler.fn.__qualname__.split(".")[0] == cls.__name__ and _takes_an_id(handler)}
@@ -205,7 +213,7 @@ def dashboard_page(cls: type, token: str):
 
 
 @pytest.mark.parametrize("probe", sorted(probes({k: "0" for k in (
-    "service", "calendar", "booking", "client", "block", "slot", "photo")})), ids="-".join)
+    "service", "calendar", "booking", "client", "block", "slot", "photo", "payment")})), ids="-".join)
 def test_a_dashboard_event_with_another_stores_id_is_refused_and_shows_nothing(stores, probe):
     token, b = stores
     before = b_rows(int(b["store"]))

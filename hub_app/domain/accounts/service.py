@@ -16,7 +16,7 @@ from hub_app.domain.accounts import signin_throttle
 from hub_app.domain.accounts.lookups import session_by_token, signed_in_user_for, user_by_email
 from hub_app.domain.accounts.models import AppUser, AuthSession, UserRole
 from hub_app.domain.accounts.session_life import session_lifetimes
-from hub_app.domain.errors import Conflict, NotAuthenticated, NotFound, RateLimited, ValidationFailed
+from hub_app.domain.errors import Conflict, NotAuthenticated, NotFound, RateLimited, ValidationFailed, unknown_fields
 from hub_app.domain.permissions import Feature, require
 from hub_app.domain.tenancy import TenantContext
 from hub_app.domain.types import utcnow
@@ -251,7 +251,7 @@ def update_profile(db: Session, ctx: TenantContext, changes: dict, region: str =
     errors: dict[str, str] = {}
     unknown = set(changes) - set(PROFILE_FIELDS)
     if unknown:
-        raise ValidationFailed("Unknown fields: " + ", ".join(sorted(unknown)), fields={k: "unknown field" for k in unknown})
+        raise unknown_fields(unknown, ctx.locale)
     for name, value in changes.items():
         try:
             if name in ("first_name", "last_name", "address"):
@@ -300,7 +300,7 @@ def ensure_admin(db: Session, email: str, password: str) -> tuple[AppUser, bool]
     user = find_user_by_email(db, normalized)
     if user is not None:
         if user.role != UserRole.ADMIN:
-            raise Conflict(f"{normalized} exists and is a {user.role.value}, not an admin")
+            raise Conflict(t("accounts.not_an_admin", None, email=normalized, role=user.role.value))
         if not verify_password(user.password_hash, password):
             set_password(db, user, password)
         return user, False

@@ -184,7 +184,7 @@ def record_booking_payment(db: Session, ctx: TenantContext, payment: Payment, *,
         return None
     booking = db.get(Booking, payment.booking_id)
     if booking is None:
-        raise NotFound(f"booking {payment.booking_id} not found")
+        raise NotFound(t("booking.not_found", ctx.locale))
     amount = Decimal(payment.amount)
     payment.status = PaymentRecordStatus.SUCCEEDED
     payment.payment_date = utcnow()

@@ -12,7 +12,7 @@ from hub_app.domain.accounts.models import AppUser
 from hub_app.domain.bookings.access import visible_booking
 from hub_app.domain.bookings.models import Booking, BookingStatus
 from hub_app.domain.clients.membership import record_addresses, store_client_ids
-from hub_app.domain.errors import NotAuthenticated, PermissionDenied, ValidationFailed
+from hub_app.domain.errors import NotAuthenticated, PermissionDenied, ValidationFailed, invalid_field
 from hub_app.domain.permissions import Feature, allowed, require
 from hub_app.domain.tenancy import NO_ID, TenantContext
 from hub_app.i18n import t
@@ -48,23 +48,23 @@ def get_booking(db: Session, ctx: TenantContext, booking_id: int) -> Booking:
     return visible_booking(db, ctx, booking_id)
 
 
-def _page(limit: int, offset: int) -> tuple[int, int]:
+def _page(limit: int, offset: int, locale: str | None) -> tuple[int, int]:
     try:
         limit, offset = int(limit), int(offset)
     except (TypeError, ValueError):
-        raise ValidationFailed("limit and offset must be whole numbers", fields={"limit": "whole number"})
+        raise invalid_field("limit", "validation.page_numbers", locale, max=MAX_PAGE)
     if not 1 <= limit <= MAX_PAGE or offset < 0:
-        raise ValidationFailed(f"limit must be 1–{MAX_PAGE}, offset ≥ 0", fields={"limit": f"1–{MAX_PAGE}"})
+        raise invalid_field("limit", "validation.page_numbers", locale, max=MAX_PAGE)
     return limit, offset
 
 
-def _statuses(status: object) -> list[BookingStatus]:
+def _statuses(status: object, locale: str | None) -> list[BookingStatus]:
     values = [status] if isinstance(status, (str, BookingStatus)) else list(status)  # type: ignore[arg-type]
     try:
         return [BookingStatus(v) for v in values]
     except ValueError:
-        allowed = ", ".join(s.value for s in BookingStatus)
-        raise ValidationFailed(f"status must be one of {allowed}", fields={"status": allowed})
+        message = t("validation.one_of", locale, allowed=", ".join(s.value for s in BookingStatus))
+        raise ValidationFailed(message, fields={"status": message})
 
 
 def _search_condition(search: str):
@@ -84,20 +84,20 @@ def list_bookings(db: Session, ctx: TenantContext, *, start: datetime | None = N
     `search` matches the client's name or email.
     """
     require(ctx, Feature.VIEW_BOOKINGS)
-    limit, offset = _page(limit, offset)
+    limit, offset = _page(limit, offset, ctx.locale)
     if order not in ORDERS:
-        raise ValidationFailed(f"order must be one of {', '.join(ORDERS)}", fields={"order": ", ".join(ORDERS)})
+        message = t("validation.one_of", ctx.locale, allowed=", ".join(ORDERS))
+        raise ValidationFailed(message, fields={"order": message})
     conditions = []
     for name, value in (("start", start), ("end", end)):
         if value is not None and (not isinstance(value, datetime) or value.tzinfo is None):
-            message = t("booking.start_offset", ctx.locale)
-            raise ValidationFailed(message, fields={name: message})
+            raise invalid_field(name, "booking.start_offset", ctx.locale)
     if start is not None:
         conditions.append(Booking.start_at >= start)
     if end is not None:
         conditions.append(Booking.start_at < end)
     if status:
-        conditions.append(Booking.status.in_(_statuses(status)))
+        conditions.append(Booking.status.in_(_statuses(status, ctx.locale)))
     if service_id is not None:
         conditions.append(Booking.service_id == service_id)
     if client_user_id is not None:
@@ -133,7 +133,7 @@ def list_clients(db: Session, ctx: TenantContext, search: str | None = None, lim
     """The store's clients (who booked there or accepted its invitation), with their number of
     bookings there and latest start. Unclaimed Calendly records show the address Calendly sent."""
     require(ctx, Feature.VIEW_CLIENTS)
-    limit, offset = _page(limit, offset)
+    limit, offset = _page(limit, offset, ctx.locale)
     store_id = ctx.store_id if ctx.store_id is not None else NO_ID
     members = select(store_client_ids(store_id).subquery().c.user_id)
     conditions = [AppUser.id.in_(members)]

@@ -33,7 +33,9 @@ from hub_app.domain.calendar_sync.client import CalDavClient, CalendarPreconditi
 from hub_app.domain.calendar_sync.ics import booking_event, booking_uid
 from hub_app.domain.calendar_sync.models import CalendarConnection, CalendarSyncEvent
 from hub_app.domain.scheduling.models import Service
+from hub_app.domain.stores.models import Store
 from hub_app.domain.types import utcnow
+from hub_app.i18n import t
 
 LIVE = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
 LEASE_SECONDS = 300
@@ -112,6 +114,9 @@ def plan_push(db: Session, connection: CalendarConnection, now: datetime | None 
     names = dict(db.execute(select(Service.id, Service.name).where(
         Service.id.in_({b.service_id for b in bookings}))).all()) if bookings else {}
     roots = chain_roots(db, bookings)
+    # The events land in the store's own calendar: written in the store's language.
+    store = db.get(Store, connection.store_id)
+    locale = store.locale if store is not None else None
     ledger = {row.uid: row for row in db.scalars(select(CalendarSyncEvent).where(
         CalendarSyncEvent.connection_id == connection.id))}
     wanted: set[str] = set()
@@ -119,7 +124,7 @@ def plan_push(db: Session, connection: CalendarConnection, now: datetime | None 
         root, moves = roots[booking.id]
         uid = booking_uid(connection.store_id, root)
         wanted.add(uid)
-        summary = (names.get(booking.service_id) or "Appointment")[:300]
+        summary = (names.get(booking.service_id) or t("calendar_sync.event_summary", locale))[:300]
         row = ledger.get(uid)
         if row is None:
             row = new_row(CalendarSyncEvent, store_id=connection.store_id, connection_id=connection.id,
@@ -138,7 +143,7 @@ def plan_push(db: Session, connection: CalendarConnection, now: datetime | None 
             row.etag = None  # pending until the write is confirmed
         db.flush()
         ics = booking_event(uid=uid, store_id=connection.store_id, start=booking.start_at, end=booking.end_at,
-                            summary=summary, description=f"Booking #{booking.id}", sequence=moves, stamp=now)
+                            summary=summary, description=t("calendar_sync.event_description", locale, id=booking.id), sequence=moves, stamp=now)
         plan.writes.append(PendingWrite(ledger_id=row.id, url=row.href, ics=ics, etag=if_match,
                                         create=if_match is None))
     for uid, row in ledger.items():

@@ -131,7 +131,7 @@ def local_period(tz: str, start_day: object, start_time: object, end_day: object
     return start, end
 
 
-def calendar_range(view: str, anchor: date) -> tuple[date, date]:
+def calendar_range(view: str, anchor: date, locale: str | None = None) -> tuple[date, date]:
     """The local dates a calendar view shows: one day, a Monday-first week, or the whole weeks
     that contain the month of `anchor`."""
     if view == "day":
@@ -144,7 +144,8 @@ def calendar_range(view: str, anchor: date) -> tuple[date, date]:
         next_month = (first + timedelta(days=32)).replace(day=1)
         last = next_month - timedelta(days=1)
         return first - timedelta(days=first.weekday()), last + timedelta(days=6 - last.weekday())
-    raise ValidationFailed("view must be day, week or month", fields={"view": "day, week, month"})
+    message = t("validation.calendar_view", locale)
+    raise ValidationFailed(message, fields={"view": message})
 
 
 def shift_anchor(view: str, anchor: date, steps: int) -> date:

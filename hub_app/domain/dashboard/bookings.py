@@ -140,7 +140,7 @@ class CalendarView:
 def calendar_view(db: Session, ctx: TenantContext, view: str, anchor: date, *,
                   include_cancelled: bool = True) -> CalendarView:
     """The bookings of a day, a week or a month grid, in start order."""
-    first, last = calendar_range(view, anchor)
+    first, last = calendar_range(view, anchor, ctx.locale)
     rows = all_bookings(db, ctx, BookingFilters(date_from=first, date_to=last))
     if not include_cancelled:
         rows = [r for r in rows if r.status not in ("cancelled", "rescheduled")]

@@ -231,7 +231,7 @@ def build_for_booking(db: Session, booking: Booking, kind: NotificationKind, ded
     client = db.get(AppUser, booking.client_user_id)
     service = db.get(Service, booking.service_id)
     if store is None or client is None:
-        raise NotFound("booking's store or client is missing")
+        raise NotFound(t("booking.not_found", None))
     locale = message_locale(client, store)
     values = placeholder_values(store, client, booking, service, locale)
     wording = StoreWording(db, kind)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from hub_app.domain.audit.service import record, snapshot
 from hub_app.domain.billing.models import PlanInterval, SmsOverage, Subscription, SubscriptionPlan
-from hub_app.domain.errors import Conflict, NotFound, ValidationFailed
+from hub_app.domain.errors import Conflict, NotFound, ValidationFailed, unknown_fields
 from hub_app.domain.permissions import Feature, require
 from hub_app.domain.stores.models import Store
 from hub_app.domain.tenancy import TenantContext
@@ -28,7 +28,7 @@ def validate_plan(values: dict, locale: str | None = None, partial: bool = False
     """Check every field and report all problems at once. Empty limits mean "unlimited"."""
     unknown = set(values) - set(PLAN_FIELDS)
     if unknown:
-        raise ValidationFailed("Unknown fields: " + ", ".join(sorted(unknown)), fields={k: "unknown field" for k in unknown})
+        raise unknown_fields(unknown, locale)
     errors: dict[str, str] = {}
     clean: dict = {}
     required = () if partial else ("name", "price_amount", "interval")

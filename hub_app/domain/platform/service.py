@@ -20,7 +20,7 @@ from hub_app.domain.accounts.service import create_user
 from hub_app.domain.audit.service import record, snapshot
 from hub_app.domain.billing.models import Payment, ServiceSubscription, Subscription
 from hub_app.domain.bookings.models import Booking, BookingStatus
-from hub_app.domain.errors import Conflict, NotFound, ValidationFailed
+from hub_app.domain.errors import Conflict, NotFound, ValidationFailed, unknown_fields
 from hub_app.domain.integrations.models import InboxStatus, WebhookEvent
 from hub_app.domain.notifications.models import Channel, Notification, NotificationKind, NotificationStatus
 from hub_app.domain.permissions import Feature, require
@@ -117,7 +117,7 @@ def update_user(db: Session, ctx: TenantContext, user_id: int, changes: dict) ->
     user = _user(db, ctx, user_id)
     unknown = set(changes) - set(USER_EDITABLE_FIELDS)
     if unknown:
-        raise ValidationFailed("Unknown fields: " + ", ".join(sorted(unknown)), fields={k: "unknown field" for k in unknown})
+        raise unknown_fields(unknown, ctx.locale)
     before = snapshot(user)
     values = dict(changes)
     errors: dict[str, str] = {}

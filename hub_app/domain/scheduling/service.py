@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from hub_app.domain.audit.service import record, record_change, snapshot
 from hub_app.domain.billing.limits import limits_in_force
-from hub_app.domain.errors import NotFound, PlanLimitReached, ValidationFailed
+from hub_app.domain.errors import NotFound, PlanLimitReached, ValidationFailed, invalid_field
 from hub_app.domain.permissions import Feature, require
 from hub_app.domain.scheduling.models import (
     AdvancePaymentType, BlockedPeriod, Calendar, CalendarService, CalendarSlot, DateOverride, OpeningRule, PriceType,
@@ -48,7 +48,7 @@ def check_plan_limit(db: Session, ctx: TenantContext, what: str) -> None:
             # On the free plan's limits: what the store has stays, nothing new beyond them.
             message = t("plan.free_limit_reached", ctx.locale, limit=limit, what=t(f"plan.what.{what}", ctx.locale))
         else:
-            message = f"Your plan “{limits.plan.name}” allows {limit} {what}. Upgrade the plan to add more."
+            message = t(f"plan.limit_{what}", ctx.locale, plan=limits.plan.name, limit=limit)
         raise PlanLimitReached(message, limit=limit, what=what)
 
 
@@ -91,7 +91,7 @@ def _parse_time(value: object, field_name: str, locale: str | None) -> time:
     try:
         return time.fromisoformat(str(value))
     except ValueError:
-        raise ValidationFailed("Use HH:MM times.", fields={field_name: "Use HH:MM times."})
+        raise invalid_field(field_name, "validation.time_format", locale)
 
 
 def set_weekly_hours(db: Session, ctx: TenantContext, calendar_id: int, hours: list[dict | HoursInput]) -> list[OpeningRule]:
@@ -106,7 +106,7 @@ def set_weekly_hours(db: Session, ctx: TenantContext, calendar_id: int, hours: l
         except (KeyError, TypeError, ValueError):
             weekday = -1
         if not 0 <= weekday <= 6:
-            raise ValidationFailed("weekday must be 0 (Monday) to 6 (Sunday)", fields={f"{i}.weekday": "0–6"})
+            raise invalid_field(f"{i}.weekday", "validation.weekday", ctx.locale)
         start = _parse_time(data.get("start"), f"{i}.start", ctx.locale)
         end = _parse_time(data.get("end"), f"{i}.end", ctx.locale)
         if start >= end:
@@ -119,7 +119,7 @@ def set_weekly_hours(db: Session, ctx: TenantContext, calendar_id: int, hours: l
         day_rules.sort(key=lambda r: r.start_time)
         for a, b in zip(day_rules, day_rules[1:]):
             if b.start_time < a.end_time:
-                raise ValidationFailed("Opening intervals of one day must not overlap.", fields={"hours": "overlap"})
+                raise invalid_field("hours", "validation.hours_overlap", ctx.locale)
     db.execute(delete(OpeningRule).where(OpeningRule.calendar_id == cal.id))
     db.add_all(rules)
     db.flush()
@@ -132,7 +132,7 @@ def add_block(db: Session, ctx: TenantContext, start: datetime, end: datetime,
     if calendar_id is not None:
         get_calendar(db, ctx, calendar_id)
     if start.tzinfo is None or end.tzinfo is None:
-        raise ValidationFailed("Times need a UTC offset.", fields={"start": "offset required"})
+        raise invalid_field("start", "validation.offset_required", ctx.locale)
     if start >= end:
         raise ValidationFailed(t("validation.time_range", ctx.locale), fields={"end": t("validation.time_range", ctx.locale)})
     block = BlockedPeriod(store_id=ctx.store_id, calendar_id=calendar_id, start_at=start, end_at=end,
@@ -167,13 +167,13 @@ class ServiceInput:
     recurring_interval: str | None = None
 
 
-def _money(value: object, name: str) -> Decimal:
+def _money(value: object, name: str, locale: str | None) -> Decimal:
     try:
         amount = Decimal(str(value)).quantize(Decimal("0.01"))
     except (InvalidOperation, ValueError):
-        raise ValidationFailed("Enter an amount such as 25.00.", fields={name: "Enter an amount such as 25.00."})
+        raise invalid_field(name, "validation.amount_format", locale)
     if amount < 0 or amount >= Decimal("100000000"):
-        raise ValidationFailed("The amount is out of range.", fields={name: "out of range"})
+        raise invalid_field(name, "validation.amount_range", locale)
     return amount
 
 
@@ -207,7 +207,7 @@ def validate_service(data: ServiceInput, store: Store, locale: str | None) -> di
         errors["price_type"] = "Choose fixed, per_hour or per_person."
         price_type = PriceType.FIXED
     try:
-        price = _money(data.base_price_amount, "base_price_amount")
+        price = _money(data.base_price_amount, "base_price_amount", locale)
     except ValidationFailed as exc:
         errors.update(exc.fields)
         price = Decimal("0")
@@ -215,7 +215,7 @@ def validate_service(data: ServiceInput, store: Store, locale: str | None) -> di
     if data.advance_payment_type:
         try:
             advance_type = AdvancePaymentType(data.advance_payment_type)
-            advance_amount = _money(data.advance_payment_amount, "advance_payment_amount")
+            advance_amount = _money(data.advance_payment_amount, "advance_payment_amount", locale)
             if advance_type == AdvancePaymentType.PERCENT and advance_amount > 100:
                 errors["advance_payment_amount"] = "A percentage must be between 0 and 100."
             if advance_type == AdvancePaymentType.FIXED and price_type == PriceType.FIXED and advance_amount > price:
@@ -303,7 +303,7 @@ def set_date_override(db: Session, ctx: TenantContext, calendar_id: int, on_date
         intervals.append((start, end))
     intervals.sort()
     if any(b[0] < a[1] for a, b in zip(intervals, intervals[1:])):
-        raise ValidationFailed("Opening intervals of one day must not overlap.", fields={"hours": "overlap"})
+        raise invalid_field("hours", "validation.hours_overlap", ctx.locale)
     db.execute(delete(DateOverride).where(DateOverride.calendar_id == cal.id, DateOverride.on_date == on_date))
     reason = (reason or "")[:200] or None
     rows = [DateOverride(store_id=cal.store_id, calendar_id=cal.id, on_date=on_date, start_time=s, end_time=e,
@@ -339,7 +339,7 @@ def add_calendar_slot(db: Session, ctx: TenantContext, calendar_id: int, start: 
     require(ctx, Feature.MANAGE_CALENDARS)
     cal = get_calendar(db, ctx, calendar_id)
     if start.tzinfo is None or end.tzinfo is None:
-        raise ValidationFailed("Times need a UTC offset.", fields={"start": "offset required"})
+        raise invalid_field("start", "validation.offset_required", ctx.locale)
     if start >= end:
         raise ValidationFailed(t("validation.time_range", ctx.locale), fields={"end": t("validation.time_range", ctx.locale)})
     if capacity is not None and capacity < 1:

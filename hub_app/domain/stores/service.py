@@ -14,7 +14,7 @@ from hub_app.domain.accounts.service import (
     create_user, session_token_hash, user_for_token,
 )
 from hub_app.domain.audit.service import record_change, snapshot
-from hub_app.domain.errors import NotFound, ValidationFailed
+from hub_app.domain.errors import NotFound, ValidationFailed, unknown_fields
 from hub_app.domain.permissions import Feature, require
 from hub_app.domain.stores.models import Store, StoreSlugRedirect
 from hub_app.domain.tenancy import TenantContext
@@ -171,7 +171,7 @@ def update_store(db: Session, ctx: TenantContext, store_id: int, changes: dict) 
         raise NotFound(t("store.not_found", ctx.locale))
     unknown = set(changes) - EDITABLE_FIELDS - ADMIN_ONLY_FIELDS
     if unknown:
-        raise ValidationFailed("Unknown fields: " + ", ".join(sorted(unknown)), fields={k: "unknown field" for k in unknown})
+        raise unknown_fields(unknown, ctx.locale)
     if set(changes) & ADMIN_ONLY_FIELDS:
         require(ctx, Feature.TOGGLE_STORE_PAYMENTS)
     values = _clean(changes, ctx.locale)

@@ -7,6 +7,7 @@ import reflex as rx
 
 from hub_app.pages.components import tr
 from hub_app.pages.manage import ui
+from hub_app.pages.manage.booking_refunds import refunds_section
 from hub_app.pages.manage.layout import manage_page, register_section
 from hub_app.pages.manage.phone_booking import phone_dialog
 from hub_app.state.manage.base import ManageState
@@ -287,6 +288,7 @@ def booking_dialog() -> rx.Component:
                 ),
                 rx.cond(b["can_reschedule"] == "1", reschedule_form()),
                 rx.cond(b["can_cancel"] == "1", cancel_form()),
+                refunds_section(),
                 rx.flex(rx.dialog.close(rx.button(tr("account.close"), variant="soft", color_scheme="gray")), justify="end"),
                 spacing="3", width="100%",
             ),

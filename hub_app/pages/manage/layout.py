@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from hub_app.pages.components import footer, header, loading_view, tr
+from hub_app.pages.home import APP_TITLE
 from hub_app.state.manage.base import ManageState
 
 SECTIONS = (
@@ -109,4 +110,4 @@ def manage_page(active: str, title_key: str, content: rx.Component) -> rx.Compon
 
 
 def register_section(app: rx.App, route: str, page, on_load: list) -> None:
-    app.add_page(page, route=route, title="Appointment Hub · Manage", on_load=[ManageState.open_dashboard, *on_load])
+    app.add_page(page, route=route, title=APP_TITLE, on_load=[ManageState.open_dashboard, *on_load])

@@ -11,6 +11,7 @@ from hub_app.domain.dashboard.bookings import BookingFilters
 from hub_app.domain.errors import DomainError, SlotTaken
 from hub_app.i18n import t
 from hub_app.state.manage import actions_bookings as actions
+from hub_app.state.manage import actions_refunds
 from hub_app.state.manage.base import ManageState, form_text, parse_id
 
 PAGE_SIZE = 20
@@ -50,6 +51,9 @@ class BookingsState(ManageState):
     phone_details: dict[str, str] = {}
     phone_errors: dict[str, str] = {}
     phone_error: str = ""
+    charges: list[dict[str, str]] = []
+    refunds_made: list[dict[str, str]] = []
+    refund_errors: dict[str, str] = {}
 
     @rx.var
     def page_count(self) -> int:
@@ -194,6 +198,32 @@ class BookingsState(ManageState):
         row = self._run(lambda ctx: actions.detail(ctx, parse_id(booking_id)))
         self.selected = row or {}
         self.resched_day, self.resched_slots, self.resched_searched = "", [], False
+        self._load_charges()
+
+    def _load_charges(self) -> None:
+        self.refund_errors = {}
+        self.charges, self.refunds_made = [], []
+        if self.selected:
+            found = self._attempt(lambda ctx: actions_refunds.charge_rows(ctx, parse_id(self.selected.get("id"))))
+            self.charges, self.refunds_made = found or ([], [])
+
+    @rx.event
+    def refund_selected(self, form: dict):
+        """Refund part of one paid charge of the open booking (billing's refund_payment decides)."""
+        payment_id = form_text(form, "payment_id")
+        if payment_id not in {c["id"] for c in self.charges}:
+            self.error_text = t("payments.not_found", self._loc())
+            return
+        done = self._attempt(lambda ctx: actions_refunds.refund(ctx, parse_id(payment_id), form_text(form, "amount"),
+                                                                form_text(form, "reason")) or True,
+                             t("manage.refunds.done", self._loc()))
+        if not done:
+            self.refund_errors = {payment_id: self.field_errors.get("amount") or self.error_text}
+            return
+        notice = self.notice_text
+        self.selected = self._run(lambda ctx: actions.detail(ctx, parse_id(self.selected.get("id")))) or {}
+        self._load_charges()
+        self.notice_text = notice
 
     @rx.event
     def close_booking(self, _open: bool = False):
@@ -204,6 +234,9 @@ class BookingsState(ManageState):
         if row is not None:
             self.selected = row
             self._run(self._reload, self.notice_text)
+            notice = self.notice_text
+            self._load_charges()  # a cancellation refunds by policy: show it
+            self.notice_text = notice
 
     @rx.event
     def confirm_selected(self):
@@ -320,5 +353,6 @@ class BookingsState(ManageState):
             return
         self.phone_open = False
         self.selected = row
+        self._load_charges()
         self.notice_text = t("manage.bookings.booked", self._loc())
         self._run(self._reload, self.notice_text)
