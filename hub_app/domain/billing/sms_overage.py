@@ -19,10 +19,17 @@ from hub_app.domain.audit.service import record as audit
 from hub_app.domain.billing.gateway import GatewayError, get_gateway
 from hub_app.domain.billing.models import SmsUsage, Subscription
 from hub_app.domain.billing.money import stripe_currency, to_minor
+from hub_app.domain.stores.models import Store
 from hub_app.domain.tenancy import TenantContext
 from hub_app.domain.types import utcnow
+from hub_app.i18n import t
 
 logger = logging.getLogger(__name__)
+
+
+def _store_locale(db: Session, store_id: int) -> str:
+    """The invoice line is read by the store's owner: in the store's language."""
+    return db.scalar(select(Store.locale).where(Store.id == store_id)) or "en"
 
 
 def _customer(db: Session, store_id: int) -> str | None:
@@ -50,7 +57,8 @@ def invoice_ended_periods(db: Session, ctx: TenantContext, now: datetime | None 
         try:
             usage.stripe_invoice_item_id = gateway.create_invoice_item(
                 customer_id=customer, amount=amount, currency=currency,
-                description=f"{usage.overage} SMS beyond the plan, {usage.period_start:%Y-%m-%d} to {usage.period_end:%Y-%m-%d}",
+                description=t("billing.sms_overage_line", _store_locale(db, usage.store_id), count=usage.overage,
+                              start=f"{usage.period_start:%Y-%m-%d}", end=f"{usage.period_end:%Y-%m-%d}"),
                 metadata={"store_id": str(usage.store_id), "sms_usage_id": str(usage.id)},
                 idempotency_key=f"sms-overage-{usage.id}")
         except GatewayError:  # Stripe is down or refused: the next tick tries again
