@@ -24,7 +24,7 @@ from starlette.types import ASGIApp
 
 from hub_app.api.routers import V1_ROUTER_MODULES
 from hub_app.api.v1.errors import install_error_handlers
-from hub_app.api.v1.schemas import RANGE_RULE
+from hub_app.api.v1.ranges import RANGE_RULE
 from hub_app.security.install import install_protections
 from hub_app.settings import get_settings
 

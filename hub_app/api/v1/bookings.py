@@ -12,9 +12,10 @@ from hub_app.api.v1.deps import (
 )
 from hub_app.api.v1.bounded import run_booking_work
 from hub_app.api.v1.errors import error_responses
+from hub_app.api.v1.ranges import DayOrInstant
 from hub_app.api.v1.schemas import (
     PathId,
-    MAX_INT, BookingIn, BookingOut, BookingPage, CancelIn, ClientIn, DayOrInstant, RescheduleIn, Text,
+    MAX_INT, BookingIn, BookingOut, BookingPage, CancelIn, ClientIn, RescheduleIn, Text,
 )
 from hub_app.api.v1.serializers import booking_out
 from hub_app.domain.accounts.service import ClientDetails
