@@ -39,6 +39,13 @@ APPLY_STEP = {
 }
 
 
+def later_than_in_flight(event_id: int) -> None:
+    """Move the row's last attempt back past inbox.IN_FLIGHT, as time passes before a dead
+    worker's message comes again (a message arriving sooner is a duplicate of a running attempt)."""
+    with hub_db.unit_of_work(TenantContext.system()) as db:
+        db.get(WebhookEvent, event_id).last_attempt_at -= inbox.IN_FLIGHT * 2
+
+
 def die(*_args, **_kwargs):
     raise SystemExit("the worker process is going away")
 
@@ -55,6 +62,7 @@ def test_a_worker_dying_mid_apply_uses_the_attempt_and_the_last_one_gives_the_ro
             APPLIERS[provider](event_id)
         row = load(event_id)
         assert (row.status, row.attempts) == (InboxStatus.STARTED, attempt)
+        later_than_in_flight(event_id)  # the next message comes after the dead attempt's window
 
     # The next message (a redelivery, the sweep) finds every attempt used: given up, not applied.
     APPLIERS[provider](event_id)
@@ -122,3 +130,15 @@ def test_a_killed_worker_process_counts_its_attempt_and_the_sweep_retries_the_ro
     process_stripe_event(event_id)                     # a healthy worker takes it
     row = load(event_id)
     assert (row.status, row.attempts) == (InboxStatus.IGNORED, 2)
+
+
+@pytest.mark.parametrize("provider", sorted(APPLIERS))
+def test_a_second_message_during_a_running_attempt_counts_no_attempt(committed_engine, provider):
+    """The sweep racing an enqueue that got through late: two messages for one row. The one that
+    arrives while the first attempt runs neither counts an attempt nor applies anything."""
+    event_id = record(provider, "{}")
+    with hub_db.unit_of_work(TenantContext.system()) as db:
+        assert inbox.claim_attempt(db, event_id) is not None  # the first message's attempt, running
+    APPLIERS[provider](event_id)  # the second message
+    row = load(event_id)
+    assert (row.status, row.attempts) == (InboxStatus.STARTED, 1)

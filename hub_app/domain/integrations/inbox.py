@@ -75,6 +75,15 @@ def _locked(db: Session, event_id: int) -> WebhookEvent | None:
     return db.scalar(query)
 
 
+# A row "started" less than this ago is between the two transactions of an attempt that is
+# running now (its claim committed, its work not yet holding the row's lock: milliseconds). A
+# second message arriving then (a duplicate delivery, the sweep racing an enqueue that got through
+# late) counts no attempt of its own; one arriving later waits for the row's lock and finds the
+# row done. A dead worker's message comes again only after the broker's heartbeat timeout (60 s
+# by default) or the sweep (STALE_ATTEMPT), well past this.
+IN_FLIGHT = timedelta(seconds=2)
+
+
 def claim_attempt(db: Session, event_id: int) -> WebhookEvent | None:
     """Count one attempt at applying the row, before any of its work: commit this unit of work
     first, then apply in another (`start_processing`).
@@ -86,6 +95,8 @@ def claim_attempt(db: Session, event_id: int) -> WebhookEvent | None:
     event = _locked(db, event_id)
     if event is None or event.status in FINAL or gave_up(event):
         return None
+    if event.status == InboxStatus.STARTED and event.last_attempt_at and event.last_attempt_at > utcnow() - IN_FLIGHT:
+        return None  # its attempt is running now: a second message for it is no attempt of its own
     if event.status == InboxStatus.STARTED and event.attempts >= max_attempts(event.provider):
         event.status = InboxStatus.FAILED
         event.last_error = (f"given up: the worker stopped during attempt {event.attempts} "
