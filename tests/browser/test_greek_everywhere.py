@@ -93,6 +93,9 @@ def test_greek_pages_show_no_english(live_app, page: Page, engine):
 
     page.goto(live_app.url("/login"))
     page.locator("#login-sign-out").click()
+    # Signing out goes home; only then is the sign-in form the one to use (before, it raced the redirect).
+    page.wait_for_url(re.compile(r"^[^?#]*://[^/]+/$"))
+    page.goto(live_app.url("/login"))
     expect(page.locator("#login-submit")).to_be_visible()
     sign_in(page, live_app, f"manager-{salon.slug}@example.com", "manager-pass-123", r"/manage$")
     for section in ("", "/bookings", "/calendars", "/services", "/clients", "/notifications", "/store",
