@@ -11,11 +11,10 @@ from starlette.requests import Request
 
 from admin.i18n import column_labels, label, text
 from admin.views.base import MENU_PLANS, ReadOnlyView
-from hub_app.domain.billing.limits import grace_period
-from hub_app.domain.billing.models import SmsUsage, Subscription, SubscriptionStatus
-from hub_app.domain.types import utcnow
+from hub_app.domain.billing.limits import GRACE, RESTRICTED, lapse_standing, standing_criterion
+from hub_app.domain.billing.models import SmsUsage, Subscription
 
-STANDINGS = ("grace", "restricted")
+STANDINGS = (GRACE, RESTRICTED)
 
 
 class StandingFilter:
@@ -36,18 +35,14 @@ class StandingFilter:
     async def get_filtered_query(self, query: Select, value: Any, model: Any) -> Select:
         if value not in STANDINGS:
             return query
-        cutoff = utcnow() - grace_period()
-        query = query.where(Subscription.status == SubscriptionStatus.PAST_DUE)
-        if value == "grace":
-            return query.where(Subscription.past_due_since > cutoff)
-        return query.where(Subscription.past_due_since <= cutoff)
+        return query.where(standing_criterion(value))
 
 
 def standing_of(row: Subscription) -> str:
-    if row.status != SubscriptionStatus.PAST_DUE or row.past_due_since is None:
+    standing = lapse_standing(row)
+    if standing is None:
         return ""
-    ends = row.past_due_since + grace_period()
-    state = "grace" if utcnow() < ends else "restricted"
+    state, ends = standing
     return f"{text(f'plan_state.{state}')} · {ends:%Y-%m-%d %H:%M} UTC"
 
 

@@ -55,6 +55,24 @@ def grace_period() -> timedelta:
     return timedelta(days=get_settings().plan_grace_days)
 
 
+def lapse_standing(subscription: Subscription, now: datetime | None = None) -> tuple[str, datetime] | None:
+    """(GRACE or RESTRICTED, when grace ends) of a subscription known to be past due since a
+    recorded moment; None for any other. The admin's Standing column reads this."""
+    if subscription.status != SubscriptionStatus.PAST_DUE or subscription.past_due_since is None:
+        return None
+    ends = subscription.past_due_since + grace_period()
+    return (GRACE if (now or utcnow()) < ends else RESTRICTED), ends
+
+
+def standing_criterion(standing: str, now: datetime | None = None):
+    """The same rule as `lapse_standing`, as SQL (the admin's Standing filter)."""
+    cutoff = (now or utcnow()) - grace_period()
+    past_due = Subscription.status == SubscriptionStatus.PAST_DUE
+    if standing == GRACE:
+        return past_due & (Subscription.past_due_since > cutoff)
+    return past_due & (Subscription.past_due_since <= cutoff)
+
+
 def free_plan(db: Session) -> SubscriptionPlan | None:
     return db.scalar(select(SubscriptionPlan).where(SubscriptionPlan.is_free.is_(True)).limit(1))
 
