@@ -84,24 +84,30 @@ def _record_status(ctx: TenantContext, connection_id: int, *, error: str | None,
         connection.last_error_at = now if problems else connection.last_error_at
 
 
-def sync_inbound(connection_id: int, *, now: datetime | None = None,
-                 client_factory: ClientFactory = CaldavPackageClient,
-                 fetch: FeedFetcher = fetch_feed) -> SyncReport:
-    """Read every busy source of the connection and record its status."""
-    now = now or utcnow()
+def _start(connection_id: int, now: datetime | None) -> tuple[datetime, SyncReport, TenantContext | None]:
+    """The clock, the report, and the connection's store context (None: the connection is gone)."""
     report = SyncReport(connection_id)
     store_id = _store_of(connection_id)
     if store_id is None:
         report.skipped = "missing"
+        return now or utcnow(), report, None
+    return now or utcnow(), report, TenantContext.system(store_id)
+
+
+def sync_inbound(connection_id: int, *, now: datetime | None = None,
+                 client_factory: ClientFactory = CaldavPackageClient,
+                 fetch: FeedFetcher = fetch_feed) -> SyncReport:
+    """Read every busy source of the connection and record its status."""
+    now, report, ctx = _start(connection_id, now)
+    if ctx is None:
         return report
-    ctx = TenantContext.system(store_id)
     with hub_db.unit_of_work(ctx) as db:
         connection = db.get(CalendarConnection, connection_id)
         if connection is None or connection.state == ConnectionState.PAUSED:
             report.skipped = "paused"
             return report
         kind = ConnectionKind(connection.kind)
-        zone = ZoneInfo(db.scalar(select(Store.timezone).where(Store.id == store_id)) or "UTC")
+        zone = ZoneInfo(db.scalar(select(Store.timezone).where(Store.id == ctx.store_id)) or "UTC")
         client = _client_for(connection, client_factory) if kind == ConnectionKind.CALDAV else None
         sources = [(s.id, s.remote_url, s.sync_token) for s in db.scalars(
             select(CalendarSyncSource).where(CalendarSyncSource.connection_id == connection_id)
@@ -146,13 +152,9 @@ def sync_inbound(connection_id: int, *, now: datetime | None = None,
 def push(connection_id: int, *, now: datetime | None = None,
          client_factory: ClientFactory = CaldavPackageClient) -> SyncReport:
     """Write the calendar's live bookings to the target (see outbound.py for why exactly once)."""
-    now = now or utcnow()
-    report = SyncReport(connection_id)
-    store_id = _store_of(connection_id)
-    if store_id is None:
-        report.skipped = "missing"
+    now, report, ctx = _start(connection_id, now)
+    if ctx is None:
         return report
-    ctx = TenantContext.system(store_id)
     with hub_db.unit_of_work(ctx) as db:
         connection = db.get(CalendarConnection, connection_id)
         if (connection is None or connection.kind != ConnectionKind.CALDAV or not connection.target_url
