@@ -22,6 +22,7 @@ from hub_app.domain.billing import dunning
 from hub_app.domain.integrations import inbox
 from hub_app.domain.notifications import dispatch, outbox, reminders
 from hub_app.domain.notifications.delivery import PROVIDER as REPORTS, apply_delivery_report
+from hub_app.domain.privacy import notices as erasure_notices
 from hub_app.domain.tenancy import TenantContext
 from hub_app.domain.types import utcnow
 
@@ -78,6 +79,9 @@ def notification_tick() -> None:
         reports = [e.id for e in inbox.pending_events(db, REPORTS, limit=500)]
     for event_id in reports:
         process_easysms_report.send(event_id)
+    with unit_of_work(TenantContext.system()) as db:
+        # An erasure's confirmation keeps the erased address only until the outbox is done with it.
+        erasure_notices.forget_sent_addresses(db)
     if created or due or dunning_sent:
         logger.info("Notification tick: %d reminders and %d dunning emails written, %d rows enqueued",
                     len(created), dunning_sent, len(due))

@@ -18,6 +18,7 @@ from hub_app.domain.accounts.service import MIN_PASSWORD_LENGTH
 from hub_app.domain.platform.service import (
     admin_create_user, archive_user, delete_user, send_password_setup, update_user,
 )
+from hub_app.domain.privacy.erase import erase_account
 
 
 def create_user_with_details(db, ctx, data: dict) -> AppUser:
@@ -33,6 +34,12 @@ def create_user_with_details(db, ctx, data: dict) -> AppUser:
 def send_setup_link_to(db, ctx, user_id: int):
     notification, _link = send_password_setup(db, ctx, db.get(AppUser, user_id))
     return notification
+
+
+def erase_on_request(db, ctx, user_id: int):
+    """The person asked the platform to erase their account (the admin acts for them: no password).
+    The erasure runs its own transactions (Stripe is called between them), not the action's."""
+    return erase_account(ctx, user_id, password=None, confirmed=True)
 
 
 class UserAdmin(HubModelView, model=AppUser):
@@ -76,6 +83,11 @@ class UserAdmin(HubModelView, model=AppUser):
             confirmation_message=label("confirm.deactivate_user", "Deactivate the selected accounts?"))
     async def archive_action(self, request: Request):
         return await run_row_action(request, self, archive_user, "done.deactivated")
+
+    @action(name="erase-personal-data", label=label("action.erase_personal_data", "Erase personal data (GDPR)"),
+            confirmation_message=label("confirm.erase_personal_data", "Erase the selected client accounts?"))
+    async def erase_action(self, request: Request):
+        return await run_row_action(request, self, erase_on_request, "done.erased")
 
     @action(name="send-setup-link", label=label("action.send_setup_link", "Send password setup link"))
     async def send_setup_link_action(self, request: Request):

@@ -5,8 +5,10 @@ from __future__ import annotations
 import reflex as rx
 
 from hub_app.pages.components import form_field, layout, notice, tr
+from hub_app.pages.account_privacy import erased_view, privacy_section
 from hub_app.pages.account_subscriptions import subscriptions_section
 from hub_app.state.account import AccountState
+from hub_app.state.account_privacy import AccountPrivacyState
 from hub_app.state.account_subscriptions import AccountSubscriptionsState
 from hub_app.state.session import SessionState
 
@@ -190,23 +192,27 @@ def password_section() -> rx.Component:
     )
 
 
-def account_page() -> rx.Component:
-    return layout(
-        rx.cond(
-            SessionState.signed_in,
-            rx.vstack(
-                rx.heading(tr("account.title"), size="8", as_="h1"),
-                rx.text(SessionState.user_name, color_scheme="gray"),
-                bookings_section(),
-                subscriptions_section(),
-                profile_section(),
-                password_section(),
-                spacing="6",
-                width="100%",
-            ),
-            rx.center(rx.spinner(size="3"), padding_y="4em"),
-        )
+def account_view() -> rx.Component:
+    return rx.cond(
+        SessionState.signed_in,
+        rx.vstack(
+            rx.heading(tr("account.title"), size="8", as_="h1"),
+            rx.text(SessionState.user_name, color_scheme="gray"),
+            bookings_section(),
+            subscriptions_section(),
+            profile_section(),
+            password_section(),
+            privacy_section(),
+            spacing="6",
+            width="100%",
+        ),
+        rx.center(rx.spinner(size="3"), padding_y="4em"),
     )
+
+
+def account_page() -> rx.Component:
+    # After an erasure nobody is signed in: the page says it is done instead of waiting for a session.
+    return layout(rx.cond(AccountPrivacyState.erased_message != "", erased_view(), account_view()))
 
 
 def register(app: rx.App) -> None:

@@ -8,6 +8,7 @@ import reflex as rx
 from hub_app.pages.components import tr
 from hub_app.pages.manage import ui
 from hub_app.pages.manage.layout import manage_page, register_section
+from hub_app.state.manage.client_privacy import ClientPrivacyState as P
 from hub_app.state.manage.sections import ClientsState as S
 
 
@@ -66,6 +67,43 @@ def invite_form() -> rx.Component:
     )
 
 
+def privacy_requests(client_id: rx.Var) -> rx.Component:
+    """The store's answer to a personal data request: what it does is said before it is done."""
+    confirming = P.erase_client_id == client_id
+    return rx.vstack(
+        rx.heading(tr("privacy.store_title"), size="3", as_="h3"),
+        rx.text(tr("privacy.store_explain"), size="2", color_scheme="gray"),
+        rx.flex(
+            rx.button(tr("privacy.store_download"), on_click=P.download(client_id), variant="outline",
+                      id="client-data-download"),
+            rx.cond(~confirming, rx.button(tr("privacy.store_erase_open"), on_click=P.ask_erase(client_id),
+                                           variant="soft", color_scheme="red", id="client-erase-open")),
+            spacing="2", wrap="wrap",
+        ),
+        rx.cond(confirming, rx.vstack(
+            rx.text(P.erase_keep, size="2"),
+            rx.cond(P.erase_future.length() > 0, rx.vstack(
+                rx.text(tr("privacy.store_erase_future"), size="2", weight="medium"),
+                rx.el.ul(rx.foreach(P.erase_future, lambda line: rx.el.li(line)), style={"paddingLeft": "1.2em"}),
+                spacing="1")),
+            rx.cond(P.erase_subscriptions.length() > 0, rx.vstack(
+                rx.text(tr("privacy.erase_subscriptions"), size="2", weight="medium"),
+                rx.el.ul(rx.foreach(P.erase_subscriptions, lambda line: rx.el.li(line)),
+                         style={"paddingLeft": "1.2em"}),
+                spacing="1")),
+            rx.cond(P.erase_email, rx.text(tr("privacy.store_erase_email"), size="2")),
+            rx.flex(
+                rx.button(tr("privacy.store_erase_button"), color_scheme="red", on_click=P.erase(client_id),
+                          id="client-erase-confirm"),
+                rx.button(tr("privacy.store_erase_keep_client"), variant="soft", on_click=P.cancel_erase),
+                spacing="2", wrap="wrap",
+            ),
+            spacing="2", width="100%", id="client-erase-plan",
+        )),
+        spacing="2", width="100%", id="client-privacy",
+    )
+
+
 def client_panel() -> rx.Component:
     c = S.client
     return ui.section(
@@ -93,6 +131,7 @@ def client_panel() -> rx.Component:
             rx.text(tr("subscription.none"), size="2", id="client-subscriptions"),
         ),
         message_form(),
+        privacy_requests(c["id"]),
         rx.button(tr("account.close"), on_click=S.close_client, variant="soft", color_scheme="gray"),
         id_="client-panel",
     )

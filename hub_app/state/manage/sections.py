@@ -134,6 +134,14 @@ class ClientsState(ManageState):
         self.client, self.history, self.subscriptions = {}, [], []
 
     @rx.event
+    def reload_rows(self):
+        """The list again after a change made elsewhere, keeping that change's message."""
+        try:
+            self._load(self._manage_ctx())
+        except DomainError:
+            pass
+
+    @rx.event
     def export_csv(self):
         data = self._attempt(lambda ctx: actions.export_clients(ctx, self.search))
         if data is not None:
