@@ -26,6 +26,7 @@ from hub_app.settings import reset_settings_cache
 from hub_app.state.manage.base import ManageState
 from hub_app.state.manage.bookings import BookingsState
 from hub_app.state.manage.calendars import CalendarsState
+from hub_app.state.manage.client_privacy import ClientPrivacyState
 from hub_app.state.manage.integrations import IntegrationsState
 from hub_app.state.manage.sections import ClientsState, NotificationsState, OverviewState, SubscriptionState
 from hub_app.state.manage.services import ServicesState
@@ -180,6 +181,11 @@ def probes(b: dict) -> dict[tuple[str, str], tuple[type, list[tuple[str, tuple]]
             "open_client": [ev("open_client", b["client"])],
             "send": [ev("open_client", b["client"]), ev("send", {"channel": "sms", "body": "Hello"})],
         },
+        ClientPrivacyState: {
+            "download": [ev("download", b["client"])],
+            "ask_erase": [ev("ask_erase", b["client"])],
+            "erase": [ev("erase", b["client"])],
+        },
         NotificationsState: {
             "find_recipients": [ev("find_recipients", {"search": "b.secret"})],
             "send": [ev("set_audience", "client"), ev("send", {"client": b["client"], "channel": "sms", "body": "Hi"})],
@@ -240,6 +246,9 @@ def test_the_same_events_with_the_managers_own_ids_do_show_data(stores):
     clients = dashboard_page(ClientsState, token)
     run(clients, "open_client", b["a_client"])
     assert clients.client.get("id") == b["a_client"] and clients.history
+    privacy = dashboard_page(ClientPrivacyState, token)
+    run(privacy, "ask_erase", b["a_client"])
+    assert privacy.erase_client_id == b["a_client"] and "1 bookings" in privacy.erase_keep and not privacy.error_text
     services = dashboard_page(ServicesState, token)
     run(services, "edit_service", b["a_service"])
     assert services.form.get("id") == b["a_service"] and services.form_open

@@ -141,3 +141,7 @@ def test_erase_refused_when_a_subscription_cannot_be_stopped(seeded, monkeypatch
         user = db.get(AppUser, seeded.user_id)
         assert user.email == EMAIL and user.is_active
         assert all(b.status != BookingStatus.CANCELLED for b in db.scalars(select(Booking)))
+        from hub_app.domain.audit.models import AuditEntry
+        steps = list(db.scalars(select(AuditEntry.action).where(AuditEntry.entity_type == "app_user",
+                                                                AuditEntry.entity_id == seeded.user_id)))
+        assert steps == ["personal_data_erasure_started", "personal_data_erasure_refused"]

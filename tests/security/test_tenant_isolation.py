@@ -53,7 +53,8 @@ PUBLIC_OPERATIONS = {"read_store", "read_services", "read_service", "availabilit
 BODY_WITH_IDS = {"add_service", "create_booking", "map_calendly_event_type"}
 # accept_invite: the signed token names the store, and only a client (or a registration) may use it.
 UNTENANTED = {"issue_token", "revoke_token", "create_store", "read_profile", "edit_profile", "edit_password",
-              "list_my_bookings", "confirm_email", "accept_invite"}
+              "list_my_bookings", "confirm_email", "accept_invite", "export_my_data", "my_erasure_plan",
+              "erase_my_account"}
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ class Ids:
     booking_id: int
     payment_id: int
     subscription_id: int
+    client_id: int
 
 
 def seed_store(api, slug: str, manager_email: str, *, calendar_name: str, client: dict, note: str) -> Ids:
@@ -91,7 +93,7 @@ def seed_store(api, slug: str, manager_email: str, *, calendar_name: str, client
             store_id=store_id, token_encrypted=encrypt_secret("tok-" + slug), signing_key_encrypted=encrypt_secret("k"),
             state=CalendlyConnectionState.CONNECTED, user_uri="https://api.calendly.com/users/U" + slug)])
         db.flush()
-        return Ids(slug, offer.calendar_id, offer.service_id, booking_id, payment.id, subscription.id)
+        return Ids(slug, offer.calendar_id, offer.service_id, booking_id, payment.id, subscription.id, user_id)
 
 
 def snapshot(store_slug: str) -> dict:
@@ -138,6 +140,7 @@ def body_for(operation: str, ids: Ids) -> object:
         "refund": {},
         "plan_checkout": {"plan_id": 1},
         "invite_client": {"email": VICTIM["email"], "first_name": "Probe"},
+        "erase_store_client_data": {"confirm": True},
     }.get(operation)
 
 
@@ -148,7 +151,8 @@ QUERY = {"availability": {"start": None, "end": None}, "unmap_calendly_event_typ
 def concrete(path: str, ids: Ids, slug: str) -> str:
     return V1 + path.replace("{slug}", slug).replace("{service_id}", str(ids.service_id)) \
         .replace("{calendar_id}", str(ids.calendar_id)).replace("{booking_id}", str(ids.booking_id)) \
-        .replace("{payment_id}", str(ids.payment_id)).replace("{subscription_id}", str(ids.subscription_id))
+        .replace("{payment_id}", str(ids.payment_id)).replace("{subscription_id}", str(ids.subscription_id)) \
+        .replace("{user_id}", str(ids.client_id))
 
 
 def params_for(operation: str) -> dict | None:
@@ -182,7 +186,7 @@ def test_every_operation_is_probed(api, world):
     """A new operation is either probed (it names a store or record) or reviewed into UNTENANTED."""
     untenanted = {op for _, path, op in operations(api) if "{" not in path}
     assert untenanted == UNTENANTED
-    dummy = Ids("x", 1, 1, 1, 1, 1)
+    dummy = Ids("x", 1, 1, 1, 1, 1, 1)
     missing = [op for _, path, op in operations(api, with_body=True) if op not in UNTENANTED
                and body_for(op, dummy) is None and op != "cancel"]
     assert not missing, f"no valid probe body for {missing}"
@@ -198,7 +202,7 @@ def test_manager_of_a_cannot_reach_store_b(api, world, two_stores):
             continue
         probes = [("B's slug and ids", concrete(path, b, b.slug))]
         if any(f"{{{name}}}" in path for name in ("service_id", "calendar_id", "booking_id", "payment_id",
-                                                   "subscription_id")) or operation in BODY_WITH_IDS:
+                                                   "subscription_id", "user_id")) or operation in BODY_WITH_IDS:
             probes.append(("A's slug, B's ids", concrete(path, b, a.slug)))
         for label, url in probes:
             response = api.request(method.upper(), url, headers=headers, json=body_for(operation, b),

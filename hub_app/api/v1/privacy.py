@@ -109,7 +109,7 @@ def my_erasure_plan(caller: Caller = Depends(signed_in)) -> ErasurePlanOut:
     return _plan_out(erasure_plan(caller.context(), caller.user.id))
 
 
-@router.post("/me/erase", response_model=ErasureOut, responses=error_responses(401, 403, 404, 409, 422))
+@router.post("/me/erase", response_model=ErasureOut, responses=error_responses(400, 401, 403, 404, 409, 422))
 def erase_my_account(body: ErasureIn, caller: Caller = Depends(signed_in)) -> ErasureOut:
     """Erase the caller's account (clients only) with their password and `confirm: true`. Live
     subscriptions are cancelled on Stripe first (409 and nothing changed when that fails), future
@@ -131,13 +131,13 @@ def export_store_client_data(user_id: ClientId, scope: StoreScope = Depends(sign
 
 
 @router.get("/stores/{slug}/clients/{user_id}/erasure", response_model=ErasurePlanOut,
-            responses=error_responses(401, 403, 404))
+            responses=error_responses(401, 403, 404, 422))
 def store_client_erasure_plan(user_id: ClientId, scope: StoreScope = Depends(signed_in_store_scope)) -> ErasurePlanOut:
     return _plan_out(store_erasure_plan(scope.ctx, user_id))
 
 
 @router.post("/stores/{slug}/clients/{user_id}/erase", response_model=ErasureOut,
-             responses=error_responses(401, 403, 404, 409, 422))
+             responses=error_responses(400, 401, 403, 404, 409, 422))
 def erase_store_client_data(user_id: ClientId, body: StoreErasureIn,
                             scope: StoreScope = Depends(signed_in_store_scope)) -> ErasureOut:
     """Staff, on the client's request: remove the client from THIS store's records. Their bookings

@@ -15,7 +15,8 @@ from hub_app.domain.base import new_row
 from hub_app.domain.tenancy import TenantContext
 
 
-def _plain(value: Any) -> Any:
+def json_ready(value: Any) -> Any:
+    """A column value as JSON: enums by value, times in ISO 8601, money as a decimal string."""
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, (datetime, date, time)):
@@ -28,7 +29,7 @@ def _plain(value: Any) -> Any:
 def snapshot(obj: Any, fields: tuple[str, ...] | None = None) -> dict[str, Any]:
     """The row's columns as JSON-ready values; secrets are never part of a snapshot."""
     names = fields or tuple(c.name for c in obj.__table__.columns)
-    return {n: _plain(getattr(obj, n)) for n in names if "password" not in n and "encrypted" not in n}
+    return {n: json_ready(getattr(obj, n)) for n in names if "password" not in n and "encrypted" not in n}
 
 
 def record(db: Session, ctx: TenantContext, *, entity: Any, action: str,

@@ -208,7 +208,13 @@ def erase_account(ctx: TenantContext, user_id: int, *, password: str | None, con
             raise ValidationFailed(next(iter(errors.values())), fields=errors)
         record(db, ctx, entity=user, action="personal_data_erasure_started", store_id=None,
                after={"by": "self" if user.id == ctx.user_id else "admin"})
-    cancelled_subscriptions = cancel_subscriptions_first(ctx, user_id)
+    try:
+        cancelled_subscriptions = cancel_subscriptions_first(ctx, user_id)
+    except Conflict:
+        with hub_db.unit_of_work(_system(ctx)) as db:
+            record(db, ctx, entity=db.get(AppUser, user_id), action="personal_data_erasure_refused", store_id=None,
+                   after={"reason": "subscription_not_cancelled"})
+        raise
     with hub_db.unit_of_work(_system(ctx)) as db:
         user = db.get(AppUser, user_id)
         values = scrub.PersonalValues.of_user(user)

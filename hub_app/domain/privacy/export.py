@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from hub_app import db as hub_db
 from hub_app.domain.accounts.models import AppUser, AuthSession, LoginFailure, UserRole
 from hub_app.domain.audit.models import AuditEntry
-from hub_app.domain.audit.service import _plain, record
+from hub_app.domain.audit.service import json_ready, record
 from hub_app.domain.billing.models import Payment, ServiceSubscription
 from hub_app.domain.bookings.models import Booking
 from hub_app.domain.calendar_sync.models import CalendarSyncConflict, CalendarSyncEvent
@@ -65,7 +65,7 @@ _NEVER = {"password_hash", "token_hash", "invite_token_hash", "checkout_request_
 
 def plain_row(row: Any) -> dict[str, Any]:
     """A row's columns as JSON values, secrets left out."""
-    return {c.name: _plain(getattr(row, c.name)) for c in row.__table__.columns if c.name not in _NEVER}
+    return {c.name: json_ready(getattr(row, c.name)) for c in row.__table__.columns if c.name not in _NEVER}
 
 
 @dataclass(frozen=True)
