@@ -30,7 +30,7 @@ from hub_app.domain.billing.service import require_gateway
 from hub_app.domain.bookings.lifecycle import transition
 from hub_app.domain.bookings.models import Booking, BookingStatus
 from hub_app.domain.clients.models import StoreClient, StoreClientStatus
-from hub_app.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from hub_app.domain.errors import Conflict, NotAuthenticated, NotFound, PermissionDenied, ValidationFailed
 from hub_app.domain.notifications.models import Notification
 from hub_app.domain.privacy import notices, scrub
 from hub_app.domain.scheduling.models import Service
@@ -92,7 +92,7 @@ def _system(ctx: TenantContext) -> TenantContext:
 
 def _target(db: Session, ctx: TenantContext, user_id: int) -> AppUser:
     if ctx.user_id is None:
-        raise PermissionDenied(t("auth.not_signed_in", ctx.locale))
+        raise NotAuthenticated(t("auth.not_signed_in", ctx.locale))
     if user_id != ctx.user_id and not ctx.is_admin:
         raise PermissionDenied(t("auth.forbidden", ctx.locale))
     user = db.get(AppUser, user_id)
