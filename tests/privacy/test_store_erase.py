@@ -34,6 +34,7 @@ def test_store_export_holds_only_that_store(seeded):
     assert {b["store_id"] for b in document["bookings"]} == {seeded.shop_a.store.id}
     assert {p["store_id"] for p in document["payments"]} == {seeded.shop_a.store.id}
     assert document["sessions"] == [] and document["sign_in_failures"] == []
+    assert document["profile"]["email"] == EMAIL and "password_changed_at" not in document["profile"]
     assert all(a["store_id"] == seeded.shop_a.store.id for a in document["audit_entries"])
 
 

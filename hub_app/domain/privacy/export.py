@@ -22,7 +22,7 @@ from hub_app.domain.audit.service import json_ready, record
 from hub_app.domain.billing.models import Payment, ServiceSubscription
 from hub_app.domain.bookings.models import Booking
 from hub_app.domain.calendar_sync.models import CalendarSyncConflict, CalendarSyncEvent
-from hub_app.domain.clients.membership import is_store_client
+from hub_app.domain.clients.membership import is_store_client, record_addresses
 from hub_app.domain.clients.models import StoreClient
 from hub_app.domain.errors import NotFound, PermissionDenied, RateLimited
 from hub_app.domain.integrations.models import WebhookEvent
@@ -139,7 +139,7 @@ def build_document(db: Session, scope: Scope) -> dict:
         "version": VERSION,
         "generated_at": utcnow().isoformat(),
         "scope": _scope_part(db, scope),
-        "profile": {k: v for k, v in plain_row(user).items() if k != "store_id" or user.role != UserRole.CLIENT},
+        "profile": _profile(db, user, scope),
         "bookings": [{**plain_row(b), "store_name": names[0].get(b.store_id, ""),
                       "service_name": names[1].get(b.service_id, "")} for b in bookings],
         "payments": [plain_row(p) for p in db.scalars(select(Payment).where(
@@ -178,6 +178,19 @@ def build_document(db: Session, scope: Scope) -> dict:
         document["sign_in_failures"] = [plain_row(f) for f in db.scalars(select(LoginFailure).where(
             LoginFailure.email == user.email).order_by(LoginFailure.at, LoginFailure.id))]
     return document
+
+
+# What a store sees of its client (the client card); the rest of the account is the platform's.
+STORE_PROFILE = ("id", "first_name", "last_name", "email", "phone_number", "address", "age", "locale")
+
+
+def _profile(db: Session, user: AppUser, scope: Scope) -> dict:
+    row = plain_row(user)
+    if scope.store_id is not None:
+        # An unclaimed Calendly record shows the address Calendly sent, as the card does.
+        address = record_addresses(db, scope.store_id, [user.id]).get(user.id, user.email)
+        return {**{k: row[k] for k in STORE_PROFILE}, "email": address}
+    return {k: v for k, v in row.items() if k != "store_id" or user.role != UserRole.CLIENT}
 
 
 def about_person(user_id: int, booking_ids: list[int], store_link_ids: list[int]):
