@@ -84,6 +84,20 @@ def test_erase_refuses_a_wrong_password_or_no_confirmation(seeded):
         assert db.get(AppUser, seeded.user_id).email == EMAIL
 
 
+def test_guessing_the_password_to_erase_is_slowed_down_like_signing_in(seeded):
+    from hub_app.domain.accounts.models import LoginFailure
+
+    ctx = client_ctx(seeded.user_id)
+    with pytest.raises(ValidationFailed):
+        erase_account(ctx, seeded.user_id, password="a-guess-123", confirmed=True)
+    with hub_db.unit_of_work(TenantContext.system()) as db:
+        assert db.scalar(select(func.count()).select_from(LoginFailure).where(
+            LoginFailure.email == EMAIL, LoginFailure.ip_address.is_(None))) == 1   # counted like a sign-in
+        db.add_all([LoginFailure(email=EMAIL, ip_address=None) for _ in range(9)])
+    with pytest.raises(RateLimited):   # ten guesses: even the right password waits
+        erase_account(ctx, seeded.user_id, password=PASSWORD, confirmed=True)
+
+
 def test_erase_leaves_no_personal_data_and_keeps_the_books(seeded, owner_engine):
     ctx = client_ctx(seeded.user_id)
     plan = erasure_plan(ctx, seeded.user_id)

@@ -109,7 +109,8 @@ def my_erasure_plan(caller: Caller = Depends(signed_in)) -> ErasurePlanOut:
     return _plan_out(erasure_plan(caller.context(), caller.user.id))
 
 
-@router.post("/me/erase", response_model=ErasureOut, responses=error_responses(400, 401, 403, 404, 409, 422))
+@router.post("/me/erase", response_model=ErasureOut,
+             responses=error_responses(400, 401, 403, 404, 409, 422, 429))
 def erase_my_account(body: ErasureIn, caller: Caller = Depends(signed_in)) -> ErasureOut:
     """Erase the caller's account (clients only) with their password and `confirm: true`. Live
     subscriptions are cancelled on Stripe first (409 and nothing changed when that fails), future

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from hub_app import db as hub_db
 from hub_app.domain.accounts.models import AppUser, AuthSession, LoginFailure, UserRole
+from hub_app.domain.accounts import signin_throttle
 from hub_app.domain.accounts.service import verify_password
 from hub_app.domain.audit.service import record
 from hub_app.domain.billing.gateway import GatewayError
@@ -30,7 +31,9 @@ from hub_app.domain.billing.service import require_gateway
 from hub_app.domain.bookings.lifecycle import transition
 from hub_app.domain.bookings.models import Booking, BookingStatus
 from hub_app.domain.clients.models import StoreClient, StoreClientStatus
-from hub_app.domain.errors import Conflict, NotAuthenticated, NotFound, PermissionDenied, ValidationFailed
+from hub_app.domain.errors import (
+    Conflict, NotAuthenticated, NotFound, PermissionDenied, RateLimited, ValidationFailed,
+)
 from hub_app.domain.notifications.models import Notification
 from hub_app.domain.privacy import notices, scrub
 from hub_app.domain.scheduling.models import Service
@@ -197,17 +200,24 @@ def cancel_future_bookings(db: Session, ctx: TenantContext, bookings: list[Booki
 def erase_account(ctx: TenantContext, user_id: int, *, password: str | None, confirmed: bool) -> ErasureResult:
     """Erase a client's account everywhere. The person confirms with their password; an admin
     (acting on the person's request) does not need it."""
+    errors: dict[str, str] = {}
     with hub_db.unit_of_work(_system(ctx)) as db:
         user = _target(db, ctx, user_id)
-        errors = {}
         if not confirmed:
             errors["confirm"] = t("privacy.erase_confirm_required", ctx.locale)
-        if user.id == ctx.user_id and not verify_password(user.password_hash, password or ""):
-            errors["password"] = t("auth.wrong_current_password", ctx.locale)
-        if errors:
-            raise ValidationFailed(next(iter(errors.values())), fields=errors)
-        record(db, ctx, entity=user, action="personal_data_erasure_started", store_id=None,
-               after={"by": "self" if user.id == ctx.user_id else "admin"})
+        if user.id == ctx.user_id:
+            # A guessed password costs here what it costs at sign-in (a stolen session is not enough).
+            wait = signin_throttle.wait_before_attempt(db, user.email, None, known=True)
+            if wait:
+                raise RateLimited(t("auth.signin_slowed", ctx.locale, seconds=wait), retry_after=wait)
+            if not verify_password(user.password_hash, password or ""):
+                errors["password"] = t("auth.wrong_current_password", ctx.locale)
+                signin_throttle.record_failure(db, user.email, None)
+        if not errors:
+            record(db, ctx, entity=user, action="personal_data_erasure_started", store_id=None,
+                   after={"by": "self" if user.id == ctx.user_id else "admin"})
+    if errors:
+        raise ValidationFailed(next(iter(errors.values())), fields=errors)
     try:
         cancelled_subscriptions = cancel_subscriptions_first(ctx, user_id)
     except Conflict:
