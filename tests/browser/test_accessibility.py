@@ -138,6 +138,10 @@ def test_a_booking_made_with_the_keyboard_alone(live_app, page, salon):
     """Tab, Shift+Tab, Enter, Space and arrow keys only: no clicks, no focusing by script."""
     page.goto(live_app.url(f"/{salon.slug}"))
     expect(page.locator(".service-card")).to_have_count(2)
+    page.keyboard.press("Tab")  # the first stop skips the header
+    assert focused(page)["id"] == "skip-link"
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
     tab_until(page, lambda f: f["label"] == "Book: Group yoga", "the yoga class's Book link")
     page.keyboard.press("Enter")
 
@@ -177,6 +181,17 @@ def test_a_booking_made_with_the_keyboard_alone(live_app, page, salon):
     expect_focus_on_step(page, "Your appointment is booked")
     expect(page.locator("#confirmation")).to_contain_text("2")
     expect(page.locator("#confirmation")).to_contain_text("24.00")
+
+
+def test_the_page_language_follows_the_chosen_language(live_app, page, salon):
+    page.goto(live_app.url(f"/{salon.slug}"))
+    expect(page.locator(".service-card")).to_have_count(2)
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    page.get_by_role("button", name="Ελληνικά").click()
+    expect(page.locator("html")).to_have_attribute("lang", "el")
+    assert_accessible(page, "store page in Greek")
+    page.get_by_role("button", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
 
 
 def test_fields_are_labelled_and_their_errors_tied_to_them(live_app, page, engine, salon):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from hub_app.pages.components import footer, header, loading_view, tr
+from hub_app.pages.focus import CONTENT_ID
 from hub_app.pages.home import APP_TITLE
 from hub_app.state.manage.base import ManageState
 
@@ -130,6 +131,7 @@ def manage_page(active: str, title_key: str, content: rx.Component) -> rx.Compon
                 loading_view(),
             ),
             width="100%", max_width="1240px", margin_x="auto", padding_x="1em", padding_y="1.25em",
+            id=CONTENT_ID, tab_index=-1,
         ),
         footer(),
         min_height="100vh",
