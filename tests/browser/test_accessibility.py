@@ -125,6 +125,29 @@ def test_every_manager_section_passes_axe(live_app, page, engine, salon):
         page.wait_for_load_state("networkidle")
         assert_accessible(page, path)
 
+    # The states behind buttons: the month and list views, a booking's dialog, the phone booking
+    # dialog, a client's card.
+    page.goto(live_app.url("/manage/bookings"))
+    page.locator("#view-month").click()
+    expect(page.locator("#calendar-month")).to_be_visible()
+    assert_accessible(page, "/manage/bookings, month view")
+    page.locator("#mode-list").click()
+    expect(page.locator(".booking-row")).to_have_count(1)
+    assert_accessible(page, "/manage/bookings, list view")
+    page.locator(".booking-row").first.get_by_role("button").first.click()
+    expect(page.locator("#booking-dialog")).to_contain_text("Eleni Returning")
+    assert_accessible(page, "/manage/bookings, a booking's dialog")
+    page.keyboard.press("Escape")
+    expect(page.locator("#booking-dialog")).to_be_hidden()
+    page.locator("#open-phone-booking").click()
+    expect(page.locator("#phone-dialog")).to_be_visible()
+    assert_accessible(page, "/manage/bookings, phone booking dialog")
+    page.keyboard.press("Escape")
+    page.goto(live_app.url("/manage/clients"))
+    page.get_by_role("button", name="Eleni Returning").click()
+    expect(page.locator("#client-panel")).to_be_visible()
+    assert_accessible(page, "/manage/clients, a client's card")
+
     # A form with its errors shown.
     page.goto(live_app.url("/manage/services"))
     page.locator("#new-service").click()

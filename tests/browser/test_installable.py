@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import urllib.request
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -77,8 +79,17 @@ def test_the_manifest_and_icons_are_served_and_linked_from_every_page(live_app, 
     assert read.get("errors", []) == [], read["errors"]
 
 
-def open_from_menu(page: Page, key: str, title: str) -> None:
+def shots_dir(live_app) -> Path:
+    path = Path(os.environ.get("HUB_SCREENSHOT_DIR") or live_app.data_dir / "screens")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def open_from_menu(page: Page, key: str, title: str, shot: Path | None = None) -> None:
     page.locator("#nav-menu").click()
+    expect(page.locator(f"#menu-{key}")).to_be_visible()
+    if shot is not None:
+        page.screenshot(path=shot)
     page.locator(f"#menu-{key}").click()
     expect(page.locator("#manage-title")).to_have_text(title)
 
@@ -96,8 +107,9 @@ def test_the_dashboard_at_390px_reaches_every_section_through_the_menu(live_app,
     expect(page.locator("#nav-bookings")).to_be_hidden()
     expect(page.locator("#menu-bookings")).to_be_hidden()
 
+    shots = shots_dir(live_app)
     for key, path, title in SECTIONS[1:] + SECTIONS[:1]:
-        open_from_menu(page, key, title)
+        open_from_menu(page, key, title, shots / "manage-menu-phone.png" if key == "bookings" else None)
         page.wait_for_url(re.compile(re.escape(path) + r"(\?.*)?$"))
         expect(page.locator("#manage-store-name")).to_have_text(salon.name)
         page.wait_for_load_state("networkidle")
@@ -105,6 +117,7 @@ def test_the_dashboard_at_390px_reaches_every_section_through_the_menu(live_app,
         assert width <= PHONE["width"], f"{path} is {width}px wide at {PHONE['width']}px"
         expect(page.locator("#nav-menu")).to_contain_text(title)
         assert_accessible(page, f"{path} at 390 px")
+        page.screenshot(path=shots / f"manage{path.replace('/', '-')}-phone.png", full_page=True)
 
     # The menu works from the keyboard as well: Tab to it, Enter opens it, Tab to a section.
     tab_until(page, lambda f: f["id"] == "nav-menu", "the Menu button")
