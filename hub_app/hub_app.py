@@ -14,6 +14,7 @@ import reflex as rx
 
 from hub_app.api.app import wrap_reflex
 from hub_app.pages import register_pages
+from hub_app.pages.app_head import STYLESHEETS, head_components
 from hub_app.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -59,6 +60,9 @@ app = rx.App(
     # A callable, not an instance: Reflex calls it with its own ASGI app each time it builds
     # the backend, and we return a NEW FastAPI app wrapping it (see hub_app/api/app.py).
     api_transformer=wrap_reflex,
+    # The manifest, theme colour and home-screen icon on every page; the contrast fixes.
+    head_components=head_components(),
+    stylesheets=STYLESHEETS,
 )
 register_pages(app)
 app.register_lifespan_task(database_role_check)

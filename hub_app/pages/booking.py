@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from hub_app.pages.components import form_field, layout, loading_view, not_found_view, notice, tr
+from hub_app.pages.focus import focus_on_change
 from hub_app.state.booking import BookingState
 from hub_app.state.session import SessionState
 from hub_app.state.store import StoreState
@@ -12,6 +13,12 @@ from hub_app.state.store import StoreState
 WEEKDAY_KEYS = ("cal.mon", "cal.tue", "cal.wed", "cal.thu", "cal.fri", "cal.sat", "cal.sun")
 STEP_KEYS = (("service", "wizard.step_service"), ("day", "wizard.step_day"), ("time", "wizard.step_time"),
              ("persons", "wizard.step_persons"), ("details", "wizard.step_details"), ("done", "wizard.step_done"))
+# Each step's heading: focus moves there when the step changes (hub_app/pages/focus.py).
+STEP_HEADING = "[data-step-heading]"
+
+
+def step_heading(text: rx.Var, size: str = "5", **props) -> rx.Component:
+    return rx.heading(text, size=size, as_="h2", tab_index=-1, custom_attrs={"data-step-heading": "true"}, **props)
 
 
 def progress() -> rx.Component:
@@ -58,7 +65,7 @@ def summary() -> rx.Component:
 
 def service_step() -> rx.Component:
     return rx.vstack(
-        rx.heading(tr("wizard.pick_service"), size="5", as_="h2"),
+        step_heading(tr("wizard.pick_service")),
         rx.foreach(
             StoreState.services,
             lambda s: rx.button(
@@ -88,7 +95,7 @@ def day_cell(cell: rx.Var) -> rx.Component:
 
 def day_step() -> rx.Component:
     return rx.vstack(
-        rx.heading(tr("wizard.pick_day"), size="5", as_="h2"),
+        step_heading(tr("wizard.pick_day")),
         rx.hstack(
             rx.button("‹", on_click=BookingState.previous_month, variant="soft", aria_label=tr("cal.previous")),
             rx.text(BookingState.month_label, weight="bold", id="month-label", min_width="10em", text_align="center",
@@ -117,7 +124,7 @@ def day_step() -> rx.Component:
 
 def time_step() -> rx.Component:
     return rx.vstack(
-        rx.heading(tr("wizard.pick_time"), size="5", as_="h2"),
+        step_heading(tr("wizard.pick_time")),
         rx.text(tr("wizard.times_in_zone") + " " + StoreState.store["timezone"], size="2", color_scheme="gray"),
         rx.cond(
             BookingState.slots.length() > 0,
@@ -141,7 +148,7 @@ def time_step() -> rx.Component:
 
 def persons_step() -> rx.Component:
     return rx.vstack(
-        rx.heading(tr("wizard.pick_persons"), size="5", as_="h2"),
+        step_heading(tr("wizard.pick_persons")),
         rx.el.label(tr("wizard.persons"), html_for="persons", style={"fontWeight": "500"}),
         rx.el.select(
             rx.foreach(BookingState.person_choices, lambda n: rx.el.option(n, value=n)),
@@ -193,7 +200,7 @@ def details_form() -> rx.Component:
 
     return rx.form(
         rx.vstack(
-            rx.heading(rx.cond(login, tr("wizard.sign_in_to_book"), tr("wizard.your_details")), size="4", as_="h3"),
+            step_heading(rx.cond(login, tr("wizard.sign_in_to_book"), tr("wizard.your_details"))),
             rx.grid(
                 field("field.first_name", "first_name", autocomplete="given-name"),
                 field("field.last_name", "last_name", autocomplete="family-name"),
@@ -238,6 +245,7 @@ def details_step() -> rx.Component:
         rx.cond(
             SessionState.signed_in,
             rx.vstack(
+                step_heading(tr("wizard.confirm_booking")),
                 rx.text(tr("wizard.booking_as") + " " + SessionState.user_name, id="booking-as"),
                 rx.button(tr("wizard.confirm_booking"), on_click=BookingState.submit_as_signed_in, size="3",
                           loading=BookingState.submitting, disabled=BookingState.submitting, id="book-submit"),
@@ -263,8 +271,8 @@ def details_step() -> rx.Component:
 def done_step() -> rx.Component:
     c = BookingState.confirmation
     return rx.vstack(
-        rx.heading(rx.cond(c["pending"] != "", tr("wizard.pending_title"), tr("wizard.done_title")),
-                   size="6", as_="h2", id="confirmation-title"),
+        step_heading(rx.cond(c["pending"] != "", tr("wizard.pending_title"), tr("wizard.done_title")),
+                     size="6", id="confirmation-title"),
         rx.data_list.root(
             rx.data_list.item(rx.data_list.label(tr("wizard.reference")), rx.data_list.value("#" + c["id"])),
             rx.data_list.item(rx.data_list.label(tr("wizard.service")), rx.data_list.value(c["service"])),
@@ -328,6 +336,8 @@ def wizard() -> rx.Component:
 
 def booking_page() -> rx.Component:
     return layout(
+        # Outside the match: the step set while the page loads (a service in the link) counts too.
+        focus_on_change(BookingState.step, STEP_HEADING),
         rx.match(
             StoreState.store_status,
             ("missing", not_found_view()),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from hub_app.pages.focus import CONTENT_ID, SKIP_LINK_CLASS, SkipLinkFocus
+from hub_app.pages.page_language import page_language
 from hub_app.state.session import SessionState
 
 
@@ -25,8 +27,19 @@ def language_button(code: str, label: str, name: str) -> rx.Component:
     )
 
 
+def skip_link() -> rx.Component:
+    """The first Tab stop of every page: straight to the content, past the header (WCAG 2.4.1).
+    Off screen until it has the focus (assets/theme.css)."""
+    return rx.fragment(
+        SkipLinkFocus.create(),
+        rx.el.a(tr("nav.skip_to_content"), href="#" + CONTENT_ID, class_name=SKIP_LINK_CLASS, id="skip-link"),
+    )
+
+
 def header() -> rx.Component:
     return rx.el.header(
+        page_language(SessionState.lang),
+        skip_link(),
         rx.hstack(
             rx.link(rx.text(tr("app.name"), weight="bold", size="4"), href="/", underline="none"),
             rx.spacer(),
@@ -76,6 +89,8 @@ def layout(*children: rx.Component) -> rx.Component:
         header(),
         rx.el.main(
             rx.vstack(*children, spacing="5", width="100%", align="stretch"),
+            id=CONTENT_ID,
+            tab_index=-1,
             width="100%",
             max_width="960px",
             margin_x="auto",

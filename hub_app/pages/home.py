@@ -12,7 +12,7 @@ APP_TITLE = "Appointment Hub"
 
 
 def home() -> rx.Component:
-    return rx.container(
+    return rx.el.main(rx.container(
         rx.vstack(
             rx.heading(tr("app.name"), size="8", id="app-title"),
             rx.text(tr("home.tagline")),
@@ -24,11 +24,11 @@ def home() -> rx.Component:
             spacing="5",
             padding_y="4em",
         ),
-    )
+    ))
 
 
 def not_found() -> rx.Component:
-    return rx.container(
+    return rx.el.main(rx.container(
         rx.vstack(
             rx.heading(tr("notfound.title"), size="7"),
             rx.text(tr("notfound.text")),
@@ -36,7 +36,7 @@ def not_found() -> rx.Component:
             spacing="4",
             padding_y="4em",
         ),
-    )
+    ))
 
 
 def register(app: rx.App) -> None:

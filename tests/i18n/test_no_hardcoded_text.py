@@ -27,6 +27,7 @@ TEXT_KWARGS = {"placeholder", "title", "aria_label", "label", "alt", "content", 
 MESSAGE_ATTR = re.compile(r"(^|_)(error|notice|message|text|warning|errors)$")
 # Reviewed: literals that look like words but are not text for people (units, codes, brand names).
 ALLOWED = {"Stripe", "Calendly", "CalDAV", "ICS", "SMS", "EasySMS", "OK", "UTC", "CSV", "API", "Appointment Hub",
+           "Appt Hub",  # the brand's short name under a home-screen icon (manifest short_name)
            "ΕΛ", "EN", "Ελληνικά", "English", "iCal", "URL",
            # placeholders that show the format of a code: a country, a time zone, a currency
            "GR", "Europe/Athens", "EUR"}

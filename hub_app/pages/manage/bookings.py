@@ -122,7 +122,10 @@ def time_grid() -> rx.Component:
             ),
             style={"display": "grid", "gridTemplateColumns": columns},
         ),
-        overflow_x="auto", width="100%", id="calendar-grid",
+        # A week is wider than a phone: the grid scrolls sideways, so it takes keyboard focus
+        # (arrow keys scroll it) even on a week without bookings to tab to.
+        overflow_x="auto", width="100%", id="calendar-grid", tab_index=0, role="region",
+        aria_label=tr("manage.bookings.calendar"),
     )
 
 

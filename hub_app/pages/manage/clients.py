@@ -154,7 +154,7 @@ def content() -> rx.Component:
         invite_form(),
         rx.cond(
             S.rows.length() > 0,
-            rx.box(rx.table.root(
+            ui.scrolling_table(rx.table.root(
                 rx.table.header(rx.table.row(
                     rx.table.column_header_cell(tr("manage.bookings.client")),
                     rx.table.column_header_cell(tr("manage.clients.contact")),
@@ -163,7 +163,7 @@ def content() -> rx.Component:
                 )),
                 rx.table.body(rx.foreach(S.rows, client_row)),
                 width="100%", variant="surface", id="clients-table",
-            ), overflow_x="auto", width="100%"),
+            ), tr("manage.nav.clients")),
             ui.empty("manage.clients.none"),
         ),
         rx.flex(

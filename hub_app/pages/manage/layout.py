@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from hub_app.pages.components import footer, header, loading_view, tr
+from hub_app.pages.focus import CONTENT_ID
 from hub_app.pages.home import APP_TITLE
 from hub_app.state.manage.base import ManageState
 
@@ -22,25 +23,52 @@ SECTIONS = (
 )
 
 
-def section_nav(active: str) -> rx.Component:
-    def item(key: str, path: str, label_key: str) -> rx.Component:
-        current = key == active
-        return rx.link(
-            tr(label_key),
-            href=path + ManageState.store_query,
-            underline="none",
-            id=f"nav-{key}",
-            custom_attrs={"aria-current": "page" if current else "false"},
-            style={
-                "padding": "0.55em 0.9em", "borderRadius": "var(--radius-3)", "fontWeight": "500",
-                "background": "var(--accent-9)" if current else "var(--accent-a3)",
-                "color": "var(--accent-contrast)" if current else "var(--accent-11)",
-                "whiteSpace": "nowrap",
-            },
-        )
+def _section_link(key: str, path: str, label_key: str, active: str, id_prefix: str) -> rx.Component:
+    current = key == active
+    return rx.link(
+        tr(label_key),
+        href=path + ManageState.store_query,
+        underline="none",
+        id=f"{id_prefix}-{key}",
+        custom_attrs={"aria-current": "page" if current else "false"},
+        style={
+            "display": "block", "padding": "0.55em 0.9em", "borderRadius": "var(--radius-3)", "fontWeight": "500",
+            "background": "var(--accent-9)" if current else "var(--accent-a3)",
+            "color": "var(--accent-contrast)" if current else "var(--accent-11)",
+            "whiteSpace": "nowrap",
+        },
+    )
 
+
+def _current_label(active: str) -> rx.Var:
+    return next(tr(label_key) for key, _, label_key in SECTIONS if key == active)
+
+
+def section_nav(active: str) -> rx.Component:
+    """The sections as a row of tabs from tablet width up; on a phone, one "Menu" button that opens
+    them as a list (a native <details>: keyboard, screen reader and no-JavaScript support built in,
+    closed again on every page since each section is its own page). One <nav>; the copy not shown
+    (display: none, 48em = 768 px and up shows the row) is out of the accessibility tree."""
+    row = rx.flex(*[_section_link(*s, active, "nav") for s in SECTIONS], wrap="wrap", spacing="2")
+    menu = rx.el.details(
+        rx.el.summary(
+            rx.text(tr("manage.nav.menu"), as_="span", weight="bold"),
+            rx.text(_current_label(active), as_="span"),
+            rx.text("▾", as_="span", aria_hidden="true", margin_left="auto"),
+            id="nav-menu",
+            style={"display": "flex", "gap": "0.6em", "alignItems": "center", "listStyle": "none",
+                   "cursor": "pointer", "minHeight": "2.75em", "padding": "0.55em 0.9em",
+                   "border": "1px solid var(--accent-a7)", "borderRadius": "var(--radius-3)",
+                   "color": "var(--accent-11)", "background": "var(--accent-a2)"},
+        ),
+        rx.el.ul(
+            *[rx.el.li(_section_link(*s, active, "menu")) for s in SECTIONS],
+            style={"listStyle": "none", "display": "grid", "gap": "0.4em", "marginTop": "0.5em", "padding": "0"},
+        ),
+    )
     return rx.el.nav(
-        rx.flex(*[item(*s) for s in SECTIONS], wrap="wrap", spacing="2"),
+        rx.box(row, display=rx.breakpoints(initial="none", sm="block")),
+        rx.box(menu, display=rx.breakpoints(initial="block", sm="none")),
         aria_label=tr("manage.nav.label"),
         width="100%",
     )
@@ -103,6 +131,7 @@ def manage_page(active: str, title_key: str, content: rx.Component) -> rx.Compon
                 loading_view(),
             ),
             width="100%", max_width="1240px", margin_x="auto", padding_x="1em", padding_y="1.25em",
+            id=CONTENT_ID, tab_index=-1,
         ),
         footer(),
         min_height="100vh",

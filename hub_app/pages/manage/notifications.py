@@ -63,7 +63,7 @@ def history() -> rx.Component:
         tr("manage.notifications.history"),
         rx.el.select(*[rx.el.option(label, value=value) for value, label in options], value=S.status_filter,
                      on_change=S.filter_history, aria_label=tr("wizard.status"), style={**ui.SELECT_STYLE, "width": "auto"}),
-        rx.cond(S.rows.length() > 0, rx.box(rx.table.root(
+        rx.cond(S.rows.length() > 0, ui.scrolling_table(rx.table.root(
             rx.table.header(rx.table.row(
                 rx.table.column_header_cell(tr("wizard.when")),
                 rx.table.column_header_cell(tr("manage.notifications.to")),
@@ -81,7 +81,7 @@ def history() -> rx.Component:
                 class_name="message-row",
             ))),
             width="100%", variant="surface", id="messages-table",
-        ), overflow_x="auto", width="100%"), ui.empty("manage.notifications.none")),
+        ), tr("manage.notifications.history")), ui.empty("manage.notifications.none")),
         rx.flex(
             rx.button("‹", on_click=S.turn_page(-1), disabled=S.page == 0, variant="soft", aria_label=tr("manage.previous_page")),
             rx.text(tr("manage.page") + " " + (S.page + 1).to_string() + " / " + S.page_count.to_string()),

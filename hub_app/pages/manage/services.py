@@ -16,7 +16,7 @@ def service_card(s: rx.Var) -> rx.Component:
     return rx.card(
         rx.flex(
             rx.vstack(
-                rx.flex(rx.heading(s["name"], size="4", as_="h3"),
+                rx.flex(rx.heading(s["name"], size="4", as_="h2"),
                         rx.cond(archived, rx.badge(tr("manage.services.archived_badge"), color_scheme="gray")),
                         rx.cond(s["payment"] == "1", rx.badge(tr("manage.services.paid_online"), color_scheme="amber")),
                         spacing="2", align="center", wrap="wrap"),

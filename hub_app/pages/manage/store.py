@@ -29,7 +29,8 @@ def details_form() -> rx.Component:
                 ),
                 ui.textarea(tr("manage.services.description"), "description", d["description"]),
                 rx.text(tr("manage.store.public_address") + " ", rx.link(S.public_address, href=S.public_address,
-                                                                          is_external=True, id="public-address"), size="2"),
+                                                                          is_external=True, id="public-address",
+                                                                          underline="always"), size="2"),
             ),
             ui.section(
                 tr("manage.store.region"),
@@ -94,7 +95,8 @@ def photo_card(photo: rx.Var, index: int) -> rx.Component:
 def photos() -> rx.Component:
     return ui.section(
         tr("manage.store.photos"),
-        rx.upload(
+        ui.photo_upload(
+            tr("manage.store.choose_photos"),
             rx.vstack(
                 rx.button(tr("manage.store.choose_photos"), type="button", variant="soft", size="3",
                           loading=S.uploading),

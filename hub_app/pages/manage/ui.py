@@ -67,7 +67,9 @@ def select(label: rx.Var | str, name: str, options: list[tuple[str, rx.Var | str
         children.append(rx.foreach(dynamic, lambda o: rx.el.option(o["name"], value=o["id"])))
     return rx.vstack(
         rx.el.label(label, html_for=input_id, style={"fontWeight": "500", "fontSize": "0.9em"}),
-        rx.el.select(*children, id=input_id, name=name, default_value=default, style=SELECT_STYLE, **props),
+        rx.el.select(*children, id=input_id, name=name, default_value=default, style=SELECT_STYLE,
+                     custom_attrs={"aria-invalid": rx.cond(error != "", "true", "false"),
+                                   "aria-describedby": f"{input_id}-error"}, **props),
         _error_text(error, f"{input_id}-error"),
         spacing="1", width="100%", align="stretch",
     )
@@ -83,6 +85,27 @@ def checkbox(label: rx.Var | str, name: str, checked: rx.Var | bool = False, *, 
         html_for=input_id,
         style={"display": "flex", "alignItems": "center", "gap": "0.5em", "minHeight": "2.4em", "cursor": "pointer"},
     )
+
+
+def photo_upload(label: rx.Var | str, *children, **props) -> rx.Component:
+    """`rx.upload` whose file input is named: the drop zone's hidden <input type="file"> is what
+    assistive technology and axe see, and Reflex passes no props to it. Keyboard users reach
+    the visible button inside (no_keyboard: the zone itself is not a second, unnamed tab stop)."""
+    upload = rx.upload(*children, no_keyboard=True, **props)
+    zone = upload.children[0]
+    file_input = zone.children[0]
+    if getattr(file_input, "tag", None) != "input":
+        raise RuntimeError("rx.upload no longer starts with its file input: label that input here")
+    file_input.custom_attrs = {**file_input.custom_attrs, "aria-label": label}
+    return upload
+
+
+def scrolling_table(table: rx.Component, label: rx.Var | str) -> rx.Component:
+    """A table that may be wider than a phone. This box scrolls it sideways and takes keyboard
+    focus, so arrow keys scroll it too (WCAG 2.1.1); the scroll area Radix puts inside every
+    table is kept from scrolling by assets/theme.css (.table-scroll), as it cannot be focused."""
+    return rx.box(table, overflow_x="auto", width="100%", tab_index=0, role="region", aria_label=label,
+                  class_name="table-scroll")
 
 
 def section(title: rx.Var | str, *children, id_: str | None = None, **props) -> rx.Component:
