@@ -12,6 +12,12 @@ def tr(key: str) -> rx.Var:
     return SessionState.tr[key]
 
 
+def page_title(key: str) -> rx.Var:
+    """A page's <title> in the chosen language: the catalog's `key` ("Sign in · Appointment Hub").
+    The built page carries the English one; the chosen language replaces it once the page runs."""
+    return SessionState.tr[key]
+
+
 def language_button(code: str, label: str, name: str) -> rx.Component:
     active = SessionState.lang == code
     return rx.button(
