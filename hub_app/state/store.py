@@ -15,10 +15,12 @@ from hub_app.domain.errors import NotFound
 from hub_app.domain.scheduling.models import PriceType, Service
 from hub_app.domain.stores.next_free import next_free_starts
 from hub_app.domain.stores.opening_hours import DayHours, weekly_opening_hours
-from hub_app.domain.stores.public import bookable_services, map_search_url, postal_address, store_photos
+from hub_app.domain.stores.public import (
+    bookable_services, map_search_url, postal_address, store_photos, summary_line,
+)
 from hub_app.domain.stores.service import get_store, get_store_by_slug
 from hub_app.domain.tenancy import TenantContext
-from hub_app.i18n import format_datetime, format_money, normalize_locale, t
+from hub_app.i18n import format_date, format_money, format_time, normalize_locale, t
 from hub_app.state.session import SessionState
 
 
@@ -64,6 +66,11 @@ def hours_facts(day: DayHours) -> dict[str, str]:
     return {"weekday": str(day.weekday), "windows": windows}
 
 
+def start_label(start: datetime, tz: str, locale: str) -> str:
+    """"Tue 8 Dec, 9:00 AM": the time as the wizard shows it, with a short day before it."""
+    return f"{format_date(start, tz, locale, 'EEE d MMM')}, {format_time(start, tz, locale)}"
+
+
 def wizard_href(slug: str, service_id: str, start_iso: str = "") -> str:
     """The booking wizard for a service, at a chosen start when one is given (the wizard opens
     on that time when it is still free)."""
@@ -93,6 +100,11 @@ class StoreState(SessionState):
         return t("app.name", loc)
 
     @rx.var
+    def meta_description(self) -> str:
+        """The page's description once it runs (the raw HTML carries the same for crawlers)."""
+        return self.store.get("summary", "")
+
+    @rx.var
     def opening_hours(self) -> list[dict[str, str]]:
         loc = normalize_locale(self.locale)
         names = get_day_names("wide", locale=loc)   # 0 = Monday, as OpeningRule.weekday
@@ -108,13 +120,14 @@ class StoreState(SessionState):
         the wizard link that opens on it."""
         loc = normalize_locale(self.locale)
         tz, slug = self.store.get("timezone", "UTC"), self.store.get("slug", "")
+        # Every service has its entry (empty until the times are read): the page indexes by id.
         return {
-            service_id: [
-                {"label": format_datetime(datetime.fromisoformat(iso), tz, loc, "EEE d MMM, HH:mm"),
-                 "href": wizard_href(slug, service_id, iso)}
-                for iso in starts
+            facts["id"]: [
+                {"label": start_label(datetime.fromisoformat(iso), tz, loc),
+                 "href": wizard_href(slug, facts["id"], iso)}
+                for iso in self._next_starts.get(facts["id"], [])
             ]
-            for service_id, starts in self._next_starts.items()
+            for facts in self._service_facts
         }
 
     @rx.var
@@ -174,6 +187,7 @@ class StoreState(SessionState):
             "description": store.description or "",
             "timezone": store.timezone,
             "currency": store.currency,
+            "summary": summary_line(store, [s.name for s in services]),
         }
         self._service_facts = [service_facts(s) for s in services]
         # The grid shows the 480 px thumbnails (a fraction of the bytes); each opens the full photo.

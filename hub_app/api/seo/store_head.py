@@ -13,7 +13,7 @@ import html
 import json
 
 from hub_app.domain.scheduling.models import PriceType, Service
-from hub_app.domain.stores.public import StoreFacts, postal_address
+from hub_app.domain.stores.public import StoreFacts, postal_address, summary_line
 from hub_app.i18n import t
 
 DESCRIPTION_LENGTH = 160
@@ -28,13 +28,7 @@ def _shorten(text: str, length: int = DESCRIPTION_LENGTH) -> str:
 
 
 def description_of(facts: StoreFacts) -> str:
-    """The store's own description, else a line naming its first services (in its language)."""
-    store = facts.store
-    if store.description and store.description.strip():
-        return _shorten(store.description)
-    names = ", ".join(s.name for s in facts.services[:4])
-    key = "store.meta_description" if names else "store.meta_description_plain"
-    return _shorten(t(key, store.locale, name=store.name, services=names))
+    return summary_line(facts.store, [s.name for s in facts.services], DESCRIPTION_LENGTH)
 
 
 def photo_urls(facts: StoreFacts, base_url: str) -> list[str]:

@@ -32,11 +32,15 @@ from hub_app.settings import get_settings
 _SLUG_PATH = re.compile(r"^/([A-Za-z0-9][A-Za-z0-9-]{0,79})/?$")
 # The built pages' folder and the shell Reflex answers dynamic routes with.
 SHELL_NAME = "404.html"
-# Ours goes before anything the app renders: once the page runs, React adds the page's own
-# <title> (in the reader's language), and this one steps aside so the tab shows that one.
+# The tags go last in <head>, after everything the app renders there: while hydrating, React
+# claims the first matching element for each of its own head elements, and an inline script of
+# ours ahead of the app's theme script would be taken for it (a mismatch that makes React throw
+# the server HTML away). `itemprop` keeps React from claiming our <title> as the page's own for
+# the same reason; React adds its own <title> in the reader's language, and ours steps aside
+# so the tab shows that one.
 _TITLE_HANDOVER = (
-    "<script>new MutationObserver(function(_,o){var t=document.head.getElementsByTagName('title');"
-    "if(t.length>1&&t[0].hasAttribute('data-server')){t[0].remove();o.disconnect();}})"
+    "<script>new MutationObserver(function(_,o){var s=document.querySelector('title[data-server]');"
+    "if(!s){o.disconnect();return;}if(document.getElementsByTagName('title').length>1){s.remove();o.disconnect();}})"
     ".observe(document.head,{childList:true});</script>"
 )
 
@@ -51,7 +55,7 @@ def static_dir() -> Path:
 @lru_cache(maxsize=4)
 def _read_shell(path: str, mtime_ns: int) -> str | None:
     text = Path(path).read_text(encoding="utf-8")
-    return text if "<head>" in text else None
+    return text if "</head>" in text else None
 
 
 def built_shell() -> str | None:
@@ -64,8 +68,8 @@ def built_shell() -> str | None:
 
 
 def with_head(shell: str, tags: str) -> str:
-    tags = tags.replace("<title>", "<title data-server=\"\">", 1) + _TITLE_HANDOVER
-    return shell.replace("<head>", "<head>" + tags, 1)
+    tags = tags.replace("<title>", '<title data-server="" itemprop="name">', 1) + _TITLE_HANDOVER
+    return shell.replace("</head>", tags + "</head>", 1)
 
 
 def slug_in(path: str) -> str | None:

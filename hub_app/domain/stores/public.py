@@ -17,6 +17,7 @@ from hub_app.domain.scheduling.models import Calendar, CalendarService, Service
 from hub_app.domain.stores.models import Store, StorePhoto
 from hub_app.domain.stores.opening_hours import DayHours, weekly_opening_hours
 from hub_app.domain.tenancy import TenantContext
+from hub_app.i18n import t
 
 
 def bookable_services(db: Session, ctx: TenantContext) -> list[Service]:
@@ -39,6 +40,18 @@ def store_photos(db: Session, ctx: TenantContext) -> list[StorePhoto]:
 def postal_address(store: Store) -> str:
     """"Street 1, City" (what the page shows; empty parts left out)."""
     return ", ".join(part.strip() for part in (store.address, store.city) if part and part.strip())
+
+
+def summary_line(store: Store, service_names: list[str], length: int = 160) -> str:
+    """A line saying what the store is, for search results and link previews: its own
+    description, else "Book online at <name>: <first services>." in the store's language."""
+    if store.description and store.description.strip():
+        text = " ".join(store.description.split())
+    elif service_names:
+        text = t("store.meta_description", store.locale, name=store.name, services=", ".join(service_names[:4]))
+    else:
+        text = t("store.meta_description_plain", store.locale, name=store.name)
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
 
 
 def map_search_url(store: Store) -> str:
