@@ -89,9 +89,14 @@ def layout(*children: rx.Component) -> rx.Component:
             margin_x="auto",
             padding_x="1em",
             padding_y="1.5em",
+            flex="1",
         ),
         footer(),
+        # The footer stays at the bottom of the window while a page loads its content, instead
+        # of sitting under the spinner and jumping down when the content arrives.
         min_height="100vh",
+        display="flex",
+        flex_direction="column",
     )
 
 

@@ -18,7 +18,8 @@ def book_href(service_id: rx.Var) -> rx.Var:
 
 def next_free(service: rx.Var) -> rx.Component:
     times = StoreState.next_times[service["id"]]
-    return rx.cond(
+    # The line's height is kept while the times load, so the cards below do not jump.
+    return rx.box(rx.cond(
         times.length() > 0,
         rx.flex(
             rx.text(tr("store.next_free"), size="2", color_scheme="gray"),
@@ -31,7 +32,7 @@ def next_free(service: rx.Var) -> rx.Component:
             wrap="wrap",
             align="center",
         ),
-    )
+    ), min_height="1.75em")
 
 
 def service_card(service: rx.Var) -> rx.Component:

@@ -71,6 +71,7 @@ def salon(live_app, engine):
 def test_store_page_raw_html_carries_title_description_previews_and_canonical(http, live_app, salon):
     response = http.get(f"/{salon.slug}")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+    assert response.headers["content-encoding"] == "gzip"     # httpx asks for it, as browsers do
     head = Head(response.text)
     page_url = f"{live_app.base_url}/{salon.slug}"
     assert head.title == [f"{salon.name} · Book online"]

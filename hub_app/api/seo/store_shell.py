@@ -10,12 +10,14 @@ and every request while no build exists (development), goes to Reflex untouched.
 
 from __future__ import annotations
 
+import gzip
 import re
 from functools import lru_cache
 from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import Headers
+from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from hub_app.api.seo.store_head import missing_store_head, store_head
@@ -45,7 +47,9 @@ _TITLE_HANDOVER = (
 )
 
 
+@lru_cache(maxsize=1)
 def static_dir() -> Path:
+    """Where the production build's pages are (fixed for the life of the process)."""
     from reflex import constants
     from reflex.utils import prerequisites
 
@@ -83,20 +87,29 @@ def slug_in(path: str) -> str | None:
     return segment
 
 
-def store_page_response(slug: str, query: str, shell: str) -> Response:
+def html_response(text: str, status_code: int, accept_encoding: str) -> Response:
+    """The page, gzip-compressed when the client takes it (as Reflex serves its built files)."""
+    headers = {"Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
+    body = text.encode("utf-8")
+    if "gzip" in accept_encoding.lower():
+        body = gzip.compress(body, compresslevel=6)
+        headers["Content-Encoding"] = "gzip"
+    return Response(body, status_code=status_code, media_type="text/html; charset=utf-8", headers=headers)
+
+
+def store_page_response(slug: str, query: str, shell: str, accept_encoding: str = "") -> Response:
     base_url = get_settings().public_base_url.rstrip("/")
     try:
         with unit_of_work(TenantContext.anonymous()) as db:
             store = get_store_by_slug(db, slug)
     except NotFound:
-        return HTMLResponse(with_head(shell, missing_store_head()), status_code=404,
-                            headers={"Cache-Control": "no-cache"})
+        return html_response(with_head(shell, missing_store_head()), 404, accept_encoding)
     if store.slug != slug:   # an old slug or other letter case: one address per store
         return RedirectResponse(f"/{store.slug}" + (f"?{query}" if query else ""), status_code=301)
     ctx = TenantContext.anonymous(store.id, locale=store.locale)
     with unit_of_work(ctx) as db:
         facts = store_facts(db, ctx, store)
-    return HTMLResponse(with_head(shell, store_head(facts, base_url)), headers={"Cache-Control": "no-cache"})
+    return html_response(with_head(shell, store_head(facts, base_url)), 200, accept_encoding)
 
 
 class StorePageHeads:
@@ -111,7 +124,8 @@ class StorePageHeads:
             shell = built_shell() if slug else None
             if slug and shell:
                 query = scope.get("query_string", b"").decode("latin-1")
-                response = await run_in_threadpool(store_page_response, slug, query, shell)
+                accept = Headers(scope=scope).get("accept-encoding", "")
+                response = await run_in_threadpool(store_page_response, slug, query, shell, accept)
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)
