@@ -105,7 +105,20 @@ def add_demo_photos() -> None:
             add_photo(db, ctx, demo_photo(index), caption)
 
 
-def run_lighthouse(url: str, preset: str, out: Path) -> dict:
+def run_lighthouse(url: str, preset: str, out: Path, attempts: int = 3) -> dict:
+    """One Lighthouse run; retried when Lighthouse itself fails (on a busy machine its trace can
+    miss the navigation start: NO_NAVSTART)."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return _lighthouse_once(url, preset, out)
+        except subprocess.CalledProcessError:
+            if attempt == attempts:
+                raise
+            print(f"  Lighthouse failed on {url}; again ({attempt + 1}/{attempts})", flush=True)
+    raise AssertionError("unreachable")
+
+
+def _lighthouse_once(url: str, preset: str, out: Path) -> dict:
     command = [str(LIGHTHOUSE_BIN), url, "--output=json", f"--output-path={out}", "--quiet",
                f"--chrome-flags={CHROME_FLAGS}", "--only-categories=" + ",".join(CATEGORIES)]
     if preset == "desktop":
@@ -182,7 +195,8 @@ def main(argv: list[str] | None = None) -> int:
                     per_run = [scores(r) for r in runs]
                     results[name] = {c: round(statistics.median(s[c] for s in per_run)) for c in CATEGORIES}
                     figures = "  ".join(f"{c} {results[name][c]}" for c in CATEGORIES)
-                    print(f"Lighthouse {preset}, {label} ({path}): {figures}", flush=True)
+                    load = os.getloadavg()[0]
+                    print(f"Lighthouse {preset}, {label} ({path}): {figures}   (load average {load:.1f})", flush=True)
                     for line in shortfalls(runs[-1]):
                         print(line)
         finally:
