@@ -50,6 +50,7 @@ _TITLE_HANDOVER = (
 @lru_cache(maxsize=1)
 def static_dir() -> Path:
     """Where the production build's pages are (fixed for the life of the process)."""
+    # Imported here: the API app alone (tests, `bench.http_booking --server granian`) never needs Reflex.
     from reflex import constants
     from reflex.utils import prerequisites
 
