@@ -172,4 +172,4 @@ def store_page() -> rx.Component:
 
 def register(app: rx.App) -> None:
     app.add_page(store_page, route="/[store_slug]", title=StoreState.page_title, description=StoreState.meta_description,
-                 on_load=[StoreState.load_store, StoreState.load_hours_and_free_times])
+                 on_load=[StoreState.load_store_page])

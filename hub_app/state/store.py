@@ -153,6 +153,18 @@ class StoreState(SessionState):
 
     @rx.event
     def load_store(self):
+        return self._load_store()
+
+    @rx.event
+    def load_store_page(self):
+        """The store page's load: the store, then its hours and free times, in one answer (the
+        page renders once instead of twice)."""
+        redirect = self._load_store()
+        if redirect is not None:
+            return redirect
+        self._load_hours_and_free_times()
+
+    def _load_store(self):
         self._current_user()
         slug = self._slug_param()
         try:
@@ -199,8 +211,7 @@ class StoreState(SessionState):
         self.map_url = map_search_url(store)
         self.store_status = "found"
 
-    @rx.event
-    def load_hours_and_free_times(self):
+    def _load_hours_and_free_times(self) -> None:
         """What only the store page shows (the wizard, built on this state, skips the cost)."""
         self._hours = []
         self._next_starts = {}
