@@ -107,7 +107,8 @@ stress: venv-test
 
 # The booking engine over HTTP (bench/http_booking.py): availability, bookings and the one-place
 # race against the production server on PostgreSQL, with wrk (Debian) as the C load driver; then
-# calendar sync against Radicale (bench/calendar_sync.py: 5,000 events, latency, exactly once).
+# calendar sync against Radicale (bench/calendar_sync.py: 5,000 events, latency, exactly once);
+# Lighthouse on the demo store's page and wizard (bench/lighthouse.py: npm lighthouse, chromium).
 .PHONY: bench
 bench: venv-test
 	@if ! command -v wrk >/dev/null; then \
@@ -117,6 +118,7 @@ bench: venv-test
 	fi
 	$(PY) -m bench.http_booking
 	$(PY) -m bench.calendar_sync
+	$(PY) -m bench.lighthouse
 
 # Known vulnerabilities of the installed packages (pip-audit). --strict: a package that could
 # not be checked (vulnerability service unreachable) is a failure, not a pass.

@@ -23,6 +23,8 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
 from hub_app.api.routers import V1_ROUTER_MODULES
+from hub_app.api.seo import sitemap
+from hub_app.api.seo.store_shell import StorePageHeads
 from hub_app.api.v1.errors import install_error_handlers
 from hub_app.api.v1.ranges import RANGE_RULE
 from hub_app.security.install import install_protections
@@ -188,6 +190,7 @@ def create_api() -> FastAPI:
     app.mount("/api/v1", create_v1_app())
     include_webhooks(app)
     include_calendar_feeds(app)
+    app.include_router(sitemap.router)   # /sitemap.xml, /robots.txt
     mount_uploads(app)
     mount_admin(app)
     # Answers no route gives (a path the mounts cannot match, such as /api/v1/a%0Ab) and errors
@@ -199,7 +202,8 @@ def create_api() -> FastAPI:
 
 
 def wrap_reflex(reflex_asgi: ASGIApp) -> ASGIApp:
-    """The `api_transformer` given to Reflex: our routes first, Reflex as the catch-all."""
+    """The `api_transformer` given to Reflex: our routes first, Reflex as the catch-all (a store's
+    page gets its head tags on the way: hub_app/api/seo/store_shell.py)."""
     app = create_api()
-    app.mount("", reflex_asgi)
+    app.mount("", StorePageHeads(reflex_asgi))
     return app

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from hub_app.pages.components import form_field, layout, notice, tr
 from hub_app.pages.account_privacy import erased_view, privacy_section
+from hub_app.pages.components import form_field, layout, notice, page_title, tr
 from hub_app.pages.account_subscriptions import subscriptions_section
 from hub_app.state.account import AccountState
 from hub_app.state.account_privacy import AccountPrivacyState
@@ -216,5 +216,5 @@ def account_page() -> rx.Component:
 
 
 def register(app: rx.App) -> None:
-    app.add_page(account_page, route="/account", title="Appointment Hub",
+    app.add_page(account_page, route="/account", title=page_title("title.account"),
                  on_load=[AccountState.load_account, AccountSubscriptionsState.load_subscriptions])

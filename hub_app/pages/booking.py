@@ -348,5 +348,5 @@ def booking_page() -> rx.Component:
 
 
 def register(app: rx.App) -> None:
-    app.add_page(booking_page, route="/[store_slug]/book", title="Appointment Hub",
+    app.add_page(booking_page, route="/[store_slug]/book", title=BookingState.wizard_title, description=BookingState.meta_description,
                  on_load=[StoreState.load_store, BookingState.start_wizard])

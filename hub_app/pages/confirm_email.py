@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from hub_app.pages.components import layout, loading_view, tr
+from hub_app.pages.components import layout, loading_view, page_title, tr
 from hub_app.state.confirm_email import ConfirmEmailState as C
 
 
@@ -23,5 +23,5 @@ def confirm_email_page() -> rx.Component:
 
 
 def register(app: rx.App) -> None:
-    app.add_page(confirm_email_page, route="/confirm-email", title="Appointment Hub",
+    app.add_page(confirm_email_page, route="/confirm-email", title=page_title("title.confirm_email"),
                  on_load=[C.open_confirmation])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from hub_app.pages.components import form_field, layout, loading_view, notice, tr
+from hub_app.pages.components import form_field, layout, loading_view, notice, page_title, tr
 from hub_app.state.invite import InviteState as S
 
 
@@ -61,4 +61,4 @@ def invite_page() -> rx.Component:
 
 
 def register(app: rx.App) -> None:
-    app.add_page(invite_page, route="/invite", title="Appointment Hub", on_load=[S.open_invite])
+    app.add_page(invite_page, route="/invite", title=page_title("title.invite"), on_load=[S.open_invite])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from hub_app.pages.components import form_field, layout, tr
+from hub_app.pages.components import form_field, layout, page_title, tr
 from hub_app.state.session import LoginState, SessionState
 
 
@@ -54,4 +54,4 @@ def login_page() -> rx.Component:
 
 
 def register(app: rx.App) -> None:
-    app.add_page(login_page, route="/login", title="Appointment Hub", on_load=[LoginState.open_login])
+    app.add_page(login_page, route="/login", title=page_title("title.login"), on_load=[LoginState.open_login])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from hub_app.pages.components import form_field, layout, loading_view, notice, tr
+from hub_app.pages.components import form_field, layout, loading_view, notice, page_title, tr
 from hub_app.state.password import ForgotPasswordState as F
 from hub_app.state.password import SetPasswordState as S
 
@@ -79,5 +79,5 @@ def forgot_password_page() -> rx.Component:
 
 
 def register(app: rx.App) -> None:
-    app.add_page(set_password_page, route="/set-password", title="Appointment Hub", on_load=[S.open_link])
-    app.add_page(forgot_password_page, route="/forgot-password", title="Appointment Hub", on_load=[F.open_forgot])
+    app.add_page(set_password_page, route="/set-password", title=page_title("title.set_password"), on_load=[S.open_link])
+    app.add_page(forgot_password_page, route="/forgot-password", title=page_title("title.forgot_password"), on_load=[F.open_forgot])

@@ -69,6 +69,13 @@ class BookingState(StoreState):
     # --- display values, formatted in the reader's language and the store's timezone ------
 
     @rx.var
+    def wizard_title(self) -> str:
+        loc = normalize_locale(self.locale)
+        if self.store_status == "found":
+            return t("title.booking", loc, name=self.store.get("name", ""))
+        return t("title.store_missing" if self.store_status == "missing" else "app.name", loc)
+
+    @rx.var
     def month_label(self) -> str:
         if not self.month:
             return ""
@@ -165,8 +172,30 @@ class BookingState(StoreState):
         if self.store_status != "found":
             return
         wanted = self.router.url.query_parameters.get("service", "")
-        if any(s["id"] == wanted for s in self._service_facts):
+        if not any(s["id"] == wanted for s in self._service_facts):
+            return
+        start = self._start_param()
+        if start is None:
             return BookingState.choose_service(wanted)
+        # A time chosen on the store page: open its day, and the time itself while still free.
+        day = start.astimezone(ZoneInfo(self.store.get("timezone", "UTC"))).date().isoformat()
+        return [BookingState.choose_service(wanted), BookingState.pick_day(day),
+                BookingState.pick_offered_start(start.isoformat())]
+
+    def _start_param(self) -> datetime | None:
+        try:
+            start = datetime.fromisoformat(self.router.url.query_parameters.get("start", ""))
+        except ValueError:
+            return None
+        return start if start.tzinfo is not None else None
+
+    @rx.event
+    def pick_offered_start(self, iso: str):
+        """Choose `iso` when the day's free times still offer it (else the day's list stays open)."""
+        wanted = datetime.fromisoformat(iso)
+        for slot in self.slots:
+            if datetime.fromisoformat(slot["iso"]) == wanted:
+                return BookingState.pick_time(slot["iso"], slot["remaining"])
 
     @rx.event
     def choose_service(self, service_id: str):

@@ -220,7 +220,11 @@ def test_photos_upload_are_served_and_shown_on_the_store_page(live_app, tablet, 
     page.goto(live_app.url(f"/{salon.slug}"))
     image = page.locator("img[src^='/uploads/']").first
     expect(image).to_be_visible()
-    assert page.evaluate("(img) => img.naturalWidth", image.element_handle()) == 900
+    # The gallery shows the 480 px thumbnail; it links to the photo as uploaded.
+    assert page.evaluate("(img) => img.naturalWidth", image.element_handle()) == 480
+    full = page.locator("a.store-photo").first.get_attribute("href")
+    page.goto(live_app.url(full))
+    assert page.evaluate("document.images[0].naturalWidth") == 900
 
 
 def test_every_section_fits_a_tablet_and_an_admin_opens_any_store(live_app, tablet, engine):

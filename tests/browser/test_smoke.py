@@ -16,7 +16,7 @@ def test_home_page_renders_title(live_app, page):
     heading = page.locator("#app-title")
     heading.wait_for()
     assert heading.inner_text() == "Appointment Hub"
-    assert page.title() == "Appointment Hub"
+    assert page.title() == "Appointment Hub · Find a store and book online"
     assert page.get_by_role("link", name="Sign in").get_attribute("href") == "/login"
 
 

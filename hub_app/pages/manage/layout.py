@@ -7,7 +7,6 @@ import reflex as rx
 
 from hub_app.pages.components import footer, header, loading_view, tr
 from hub_app.pages.focus import CONTENT_ID
-from hub_app.pages.home import APP_TITLE
 from hub_app.state.manage.base import ManageState
 
 SECTIONS = (
@@ -138,5 +137,12 @@ def manage_page(active: str, title_key: str, content: rx.Component) -> rx.Compon
     )
 
 
+def section_title(route: str) -> rx.Var:
+    """"Bookings · Dashboard · Appointment Hub", in the chosen language."""
+    label_key = next(key for _, path, key in SECTIONS if path == route)
+    return tr(label_key) + " · " + tr("title.dashboard")
+
+
 def register_section(app: rx.App, route: str, page, on_load: list) -> None:
-    app.add_page(page, route=route, title=APP_TITLE, on_load=[ManageState.open_dashboard, *on_load])
+    app.add_page(page, route=route, title=section_title(route),
+                 on_load=[ManageState.open_dashboard, *on_load])
