@@ -33,6 +33,7 @@ help:
 	@echo "make run    - install, migrate, load demo data, serve the production build on PORT (3000)"
 	@echo "make test   - install (incl. chromium) and run the whole test suite"
 	@echo "make stress | bench | audit - long load/fault runs, the booking benchmark, pip-audit"
+	@echo "make stack | stack-down | stack-test - the multi-host reference deployment on this machine"
 	@echo "make venv | venv-test | requirements | migrate | seed | chromium"
 
 venv: $(STAMP)
@@ -117,6 +118,29 @@ bench: venv-test
 	fi
 	$(PY) -m bench.http_booking
 	$(PY) -m bench.calendar_sync
+
+# The multi-host reference deployment on this machine (deploy/stack.py; README, Running beyond
+# one machine): haproxy -> 2 app instances, pgbouncer (transaction mode) -> PostgreSQL primary +
+# streaming replica, Redis, 2 Dramatiq workers; state and logs under .stack/. Debian's haproxy
+# and pgbouncer are installed when missing.
+STACK_ROOT ?= $(CURDIR)/.stack
+.PHONY: stack stack-down stack-test stack-packages
+stack-packages:
+	@if ! command -v haproxy >/dev/null || [ ! -x /usr/sbin/pgbouncer ]; then \
+	  echo "Installing Debian's haproxy and pgbouncer for the reference deployment"; \
+	  $(SUDO) apt-get update -qq; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy pgbouncer; \
+	fi
+
+stack: venv stack-packages
+	$(PY) -m deploy.stack up --root $(STACK_ROOT)
+
+stack-down:
+	$(PY) -m deploy.stack down --root $(STACK_ROOT)
+
+# The stack's own test (tests/stack/: its browser session and faults; ~5 min, so not in `make test`).
+stack-test: venv-test chromium stack-packages
+	$(PY) -m pytest -ra -q -m stack tests/stack
 
 # Known vulnerabilities of the installed packages (pip-audit). --strict: a package that could
 # not be checked (vulnerability service unreachable) is a failure, not a pass.
