@@ -89,7 +89,7 @@ chromium:
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	fi
 
-test: venv-test chromium
+test: venv-test chromium stack-packages
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Long runs, kept out of `make test`: the load test against the production build on PostgreSQL

@@ -186,6 +186,7 @@ class PgBouncer:
     port: int
     database: str
     primary_port: int
+    pool_size: int = 20  # server connections per user
     daemon: Daemon | None = None
 
     @property
@@ -198,7 +199,7 @@ class PgBouncer:
         # trust: the user names must still be listed; the servers behind check nothing either here.
         (self.root / "userlist.txt").write_text('"postgres" ""\n"hub_tenant" ""\n')
         render("pgbouncer.ini", self.ini, database=self.database, primary_port=self.primary_port, port=self.port,
-               root=self.root)
+               root=self.root, pool_size=self.pool_size)
 
     def start(self) -> PgBouncer:
         self.write_config()

@@ -28,7 +28,8 @@ from functools import lru_cache
 from sqlalchemy import Engine, make_url, text
 from sqlalchemy.orm import Session
 
-from hub_app.db import get_engine, make_engine, unit_of_work
+from hub_app import db as hub_db
+from hub_app.db import make_engine, unit_of_work
 from hub_app.domain.tenancy import TenantContext
 from hub_app.settings import get_settings
 
@@ -54,7 +55,7 @@ class _Verdict:
 
 
 class ReplicaRouter:
-    """Chooses between a replica engine and the primary's (get_engine()), caching the decision
+    """Chooses between a replica engine and the primary's (hub_db.get_engine()), caching the decision
     briefly."""
 
     def __init__(self, replica: Engine, max_lag_seconds: float, check_interval: float = CHECK_INTERVAL) -> None:
@@ -79,7 +80,7 @@ class ReplicaRouter:
                         log.warning("analytics reads go to the %s (%s)",
                                     "replica" if verdict.use_replica else "primary", verdict.reason)
                     self._verdict = verdict
-        return self.replica if verdict.use_replica else get_engine()
+        return self.replica if verdict.use_replica else hub_db.get_engine()
 
     def _check(self) -> _Verdict:
         now = time.monotonic()
@@ -108,7 +109,7 @@ def _router() -> ReplicaRouter | None:
 def analytics_engine() -> Engine:
     """The engine for read-only analytics (see the module's docstring for the choice)."""
     router = _router()
-    return router.engine() if router is not None else get_engine()
+    return router.engine() if router is not None else hub_db.get_engine()
 
 
 @contextmanager
