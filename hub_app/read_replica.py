@@ -77,8 +77,9 @@ class ReplicaRouter:
                 if verdict is None or time.monotonic() - verdict.checked_at >= self.check_interval:
                     verdict = self._check()
                     if self._verdict is None or verdict.use_replica != self._verdict.use_replica:
-                        log.warning("analytics reads go to the %s (%s)",
-                                    "replica" if verdict.use_replica else "primary", verdict.reason)
+                        log.log(logging.INFO if verdict.use_replica else logging.WARNING,
+                                "analytics reads go to the %s (%s)",
+                                "replica" if verdict.use_replica else "primary", verdict.reason)
                     self._verdict = verdict
         return self.replica if verdict.use_replica else hub_db.get_engine()
 
