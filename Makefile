@@ -107,7 +107,8 @@ stress: venv-test
 	exit $$status
 
 # The booking engine over HTTP (bench/http_booking.py): availability, bookings and the one-place
-# race against the production server on PostgreSQL, with wrk (Debian) as the C load driver; then
+# race against the production server on PostgreSQL, with wrk (Debian) as the C load driver, and
+# pgbench's ceiling for the same booking inserts on the same database (bench/booking_ceiling.py); then
 # calendar sync against Radicale (bench/calendar_sync.py: 5,000 events, latency, exactly once).
 .PHONY: bench
 bench: venv-test
@@ -115,6 +116,11 @@ bench: venv-test
 	  echo "Installing Debian's wrk for the HTTP benchmark"; \
 	  $(SUDO) apt-get update -qq; \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; \
+	fi
+	@if ! command -v pgbench >/dev/null; then \
+	  echo "Installing Debian's postgresql-client (pgbench) for the booking ceiling"; \
+	  $(SUDO) apt-get update -qq; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-client; \
 	fi
 	$(PY) -m bench.http_booking
 	$(PY) -m bench.calendar_sync
