@@ -163,11 +163,13 @@ class ReferenceStack:
         metrics = home / "metrics"
         shutil.rmtree(metrics, ignore_errors=True)
         metrics.mkdir(parents=True)
-        # Each instance builds into a folder of its own: one instance rebuilding never rewrites
-        # the files another is serving.
+        # Every instance serves the SAME build: the page asks any instance for its script chunks,
+        # whose names carry content hashes that differ between two builds. `reflex run` builds
+        # under a file lock on the folder, so the second instance waits for the first's build and
+        # rebuilds the same sources into the same names (before the balancer sends it anything).
         env = self.env(PORT=str(port), PROMETHEUS_MULTIPROC_DIR=str(metrics),
-                       REFLEX_WEB_WORKDIR=str(home / ".web"), REFLEX_STATES_WORKDIR=str(home / ".states"),
-                       REFLEX_UPLOADED_FILES_DIR=str(home / "uploaded_files"))
+                       REFLEX_WEB_WORKDIR=str(self.root / "web"), REFLEX_STATES_WORKDIR=str(home / ".states"),
+                       REFLEX_UPLOADED_FILES_DIR=str(self.root / "uploaded_files"))
         app = Daemon(name, [str(VENV_BIN / "reflex"), "run", "--env", "prod", "--single-port", "--frontend-port",
                             str(port), "--backend-port", str(port)], self.root / "logs" / f"{name}.log",
                      env=env, cwd=PROJECT_ROOT).start()
@@ -269,6 +271,7 @@ class ReferenceStack:
         if remove_data:
             for path in (self.primary.root, self.replica.root, self.pgbouncer.root / "pgbouncer.pid",
                          *(self.root / f"app-{i + 1}" for i in range(len(self.apps)))):
+                # (the frontend build, root/web, stays: the next `up` rebuilds it faster)
                 if path.is_dir():
                     shutil.rmtree(path, ignore_errors=True)
         self.state_file.unlink(missing_ok=True)
