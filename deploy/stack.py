@@ -180,10 +180,7 @@ class ReferenceStack:
                 raise RuntimeError(f"{name} exited:\n{app.log_tail()}")
             return httpx.get(f"http://127.0.0.1:{port}/ready", timeout=3).status_code == 200
 
-        try:
-            wait_for(ready, timeout, f"{name} /ready", interval=1)
-        except RuntimeError:
-            raise
+        wait_for(ready, timeout, f"{name} /ready", interval=1)
         self.save()
         return app
 
