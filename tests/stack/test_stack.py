@@ -13,6 +13,7 @@ delivered exactly once.
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 import threading
 import time
@@ -95,6 +96,7 @@ def deployment() -> Iterator[Deployment]:
         raise
     finally:
         stack.down()
+        shutil.rmtree(root, ignore_errors=True)
         smtp.stop()
         sms.stop()
         reset_settings_cache()
