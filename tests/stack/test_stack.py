@@ -32,6 +32,7 @@ from bench.procs import free_port
 from deploy.stack import Ports, ReferenceStack
 from deploy.services import wait_for
 from hub_app import db as hub_db
+from hub_app.domain.notifications.dispatch import LEASE
 from hub_app.domain.tenancy import TenantContext
 from hub_app.settings import reset_settings_cache
 from tests.api.conftest import booking_day, local_start, new_client, open_service
@@ -270,7 +271,9 @@ def test_every_message_of_every_booking_was_delivered_once(deployment, shop):
         return deployment.query("SELECT count(*) FROM notification WHERE booking_id = ANY(:ids)"
                                 " AND status = 'pending'", ids=ids)[0][0] == 0
 
-    wait_for(settled, 180, "every message sent", interval=1)
+    # A job the killed worker had taken waits for Dramatiq's redelivery (~1 min); a message it had
+    # leased (inside the send) for the lease to end (dispatch.LEASE, 5 min): both then go out once.
+    wait_for(settled, LEASE.total_seconds() + 90, "every message sent", interval=1)
     time.sleep(3)  # a duplicate would arrive now
     rows = deployment.query(
         "SELECT booking_id, type, recipient_user_id, kind, status, count(*) FROM notification"
