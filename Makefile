@@ -144,7 +144,7 @@ stack: venv stack-packages
 stack-down:
 	$(PY) -m deploy.stack down --root $(STACK_ROOT)
 
-# The stack's own test (tests/stack/: its browser session and faults; ~5 min, so not in `make test`).
+# The stack's own test (tests/stack/: its browser session and faults; 5-12 min, so not in `make test`).
 stack-test: venv-test chromium stack-packages
 	$(PY) -m pytest -ra -q -m stack tests/stack
 
