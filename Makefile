@@ -33,6 +33,7 @@ help:
 	@echo "make run    - install, migrate, load demo data, serve the production build on PORT (3000)"
 	@echo "make test   - install (incl. chromium) and run the whole test suite"
 	@echo "make stress | bench | audit - long load/fault runs, the booking benchmark, pip-audit"
+	@echo "make stack | stack-down | stack-test - the multi-host reference deployment on this machine"
 	@echo "make venv | venv-test | requirements | migrate | seed | chromium"
 
 venv: $(STAMP)
@@ -88,7 +89,7 @@ chromium:
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	fi
 
-test: venv-test chromium
+test: venv-test chromium stack-packages
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Long runs, kept out of `make test`: the load test against the production build on PostgreSQL
@@ -106,7 +107,8 @@ stress: venv-test
 	exit $$status
 
 # The booking engine over HTTP (bench/http_booking.py): availability, bookings and the one-place
-# race against the production server on PostgreSQL, with wrk (Debian) as the C load driver; then
+# race against the production server on PostgreSQL, with wrk (Debian) as the C load driver, and
+# pgbench's ceiling for the same booking inserts on the same database (bench/booking_ceiling.py); then
 # calendar sync against Radicale (bench/calendar_sync.py: 5,000 events, latency, exactly once);
 # Lighthouse on the demo store's page and wizard (bench/lighthouse.py: npm lighthouse, chromium).
 .PHONY: bench
@@ -116,9 +118,37 @@ bench: venv-test
 	  $(SUDO) apt-get update -qq; \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; \
 	fi
+	@if ! command -v pgbench >/dev/null; then \
+	  echo "Installing Debian's postgresql-client (pgbench) for the booking ceiling"; \
+	  $(SUDO) apt-get update -qq; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-client; \
+	fi
 	$(PY) -m bench.http_booking
 	$(PY) -m bench.calendar_sync
 	$(PY) -m bench.lighthouse
+
+# The multi-host reference deployment on this machine (deploy/stack.py; README, Running beyond
+# one machine): haproxy -> 2 app instances, pgbouncer (transaction mode) -> PostgreSQL primary +
+# streaming replica, Redis, 2 Dramatiq workers; state and logs under .stack/. Debian's haproxy
+# and pgbouncer are installed when missing.
+STACK_ROOT ?= $(CURDIR)/.stack
+.PHONY: stack stack-down stack-test stack-packages
+stack-packages:
+	@if ! command -v haproxy >/dev/null || [ ! -x /usr/sbin/pgbouncer ]; then \
+	  echo "Installing Debian's haproxy and pgbouncer for the reference deployment"; \
+	  $(SUDO) apt-get update -qq; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy pgbouncer; \
+	fi
+
+stack: venv stack-packages
+	$(PY) -m deploy.stack up --root $(STACK_ROOT)
+
+stack-down:
+	$(PY) -m deploy.stack down --root $(STACK_ROOT)
+
+# The stack's own test (tests/stack/: its browser session and faults; 5-12 min, so not in `make test`).
+stack-test: venv-test chromium stack-packages
+	$(PY) -m pytest -ra -q -m stack tests/stack
 
 # Known vulnerabilities of the installed packages (pip-audit). --strict: a package that could
 # not be checked (vulnerability service unreachable) is a failure, not a pass.

@@ -59,6 +59,9 @@ def build_workload(engine, bookings: int, seed: int = 7):
     rng = random.Random(seed)
     password_hash = hash_password("bench-password")
     with unit_of_work(TenantContext.system(), engine) as db:
+        # The store has no plan; the free plan's limits (one calendar) would refuse the ten
+        # calendars of this workload. This database is the benchmark's own.
+        db.execute(sa.text("UPDATE subscription_plan SET is_free = false WHERE is_free"))
         store = Store(name="Bench", slug=f"bench-{uuid.uuid4().hex[:6]}", timezone="Europe/Athens",
                       min_notice_minutes=0, booking_horizon_days=90)
         db.add(store)

@@ -13,7 +13,9 @@ httpx client from this process:
 - 31 days' availability, 1 client: p50;
 - bookings with 16 clients, each booking registering a new client (argon2 hash), and each made by a
   signed-in client (bearer token), the latter also from wrk: bookings/s, counted in the database;
-- 50 concurrent requests for the same start with one place left: how many booked (must be 1).
+- 50 concurrent requests for the same start with one place left: how many booked (must be 1);
+- then, on the same database with the same number of clients, pgbench's ceiling for the booking
+  inserts alone (bench/booking_ceiling.py) and the ratio app bookings/s ÷ pgbench inserts/s.
 
 The driver shares the machine's cores with the server: its own CPU use is printed with the
 figures. Rate limits are switched off (RATE_LIMIT_ENABLED=false): every request comes from one
@@ -37,7 +39,7 @@ from datetime import timedelta
 import httpx
 import sqlalchemy as sa
 
-from bench import wrk
+from bench import booking_ceiling, wrk
 from bench.booking_engine import DEFAULT_ADMIN_URL, _create_database, _percentile, build_workload
 from bench.http_setup import CpuMeter, DbProbe, Server, analyze, drop_redis_namespace, free_places_of, server_env
 
@@ -314,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
         migrate(url)
         engine = make_engine(url)
         started = time.perf_counter()
-        store_id, service_id, _calendars, client_ids, today = build_workload(engine, args.bookings)
+        store_id, service_id, calendar_ids, client_ids, today = build_workload(engine, args.bookings)
         with engine.connect() as conn:
             slug = conn.execute(sa.select(Store.slug).where(Store.id == store_id)).scalar_one()
         analyze(url)
@@ -331,7 +333,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"machine:   {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} before measuring;"
               f" {_calibration():.2f} s for a fixed Python loop (the same host has varied 2x from one run to the next)")
         probe = DbProbe(engine, store_id, service_id, today, client_ids)
-        asyncio.run(measure(args, server.url, slug, service_id, emails, today, places, run, meter, probe))
+        figures = asyncio.run(measure(args, server.url, slug, service_id, emails, today, places, run, meter, probe))
+        # Side by side, same database and clients: the database's own ceiling for these inserts.
+        ceiling = booking_ceiling.measure(url, store_id, service_id, client_ids[0], calendar_ids,
+                                          clients=args.clients, seconds=args.wrk_seconds / 2)
+        app_rate = figures.get("book_token_rps_wrk", figures["book_token_rps"])
+        print(f"booking ceiling, pgbench, {ceiling.clients} clients: {ceiling.inserts_per_second:.0f} inserts/s"
+              f"  (latency avg {ceiling.latency_ms:.1f} ms, {ceiling.transactions} inserts, {ceiling.failed} failed;"
+              f" lock the calendar + insert under the no-overlap trigger, as the app's role)")
+        print(f"bookings/s ÷ ceiling:               {app_rate:.0f} / {ceiling.inserts_per_second:.0f} ="
+              f" {app_rate / ceiling.inserts_per_second:.2f} of the database's insert ceiling"
+              f" ({'wrk' if 'book_token_rps_wrk' in figures else 'httpx'}, signed in)")
     finally:
         if server is not None:
             server.stop()

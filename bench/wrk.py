@@ -78,7 +78,9 @@ def parse(output: str) -> WrkResult:
     socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
     errors = (int(non_2xx.group(1)) if non_2xx else 0) + (sum(map(int, socket.groups())) if socket else 0)
     return WrkResult(requests=int(requests), seconds=elapsed, rps=float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
-                     p50=_duration(latency["50"]), p99=_duration(latency["99"]), errors=errors)
+                     # No request completed (an overloaded server): no latency distribution printed.
+                     p50=_duration(latency["50"]) if "50" in latency else float("nan"),
+                     p99=_duration(latency["99"]) if "99" in latency else float("nan"), errors=errors)
 
 
 def _run(base_url: str, script_text: str, connections: int, seconds: float) -> WrkResult:

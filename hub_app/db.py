@@ -41,7 +41,11 @@ def make_engine(url: str | None = None, *, app_role: str | None = "", pool_size:
         parsed = make_url(url)
         password = settings.db_app_password if parsed.username != app_role else parsed.password
         url = parsed.set(username=app_role, password=password)
-    return create_engine(url, pool_pre_ping=True, pool_use_lifo=True, pool_size=pool_size, max_overflow=pool_size)
+    # Behind a transaction-pooling PgBouncer the next transaction may run on another server
+    # connection, where psycopg's automatically prepared statements do not exist.
+    connect_args = {"prepare_threshold": None} if settings.db_transaction_pooler else {}
+    return create_engine(url, pool_pre_ping=True, pool_use_lifo=True, pool_size=pool_size, max_overflow=pool_size,
+                         connect_args=connect_args)
 
 
 def _sqlite_engine(url: str) -> Engine:

@@ -36,6 +36,14 @@ class Settings(BaseSettings):
     # The app's own URL when it is not DATABASE_URL with DB_APP_ROLE/DB_APP_PASSWORD swapped in.
     database_app_url: str | None = None
     sqlite_path: Path = PROJECT_ROOT / "data" / "hub.db"
+    # The app's connections go through a transaction-pooling PgBouncer: no server-side prepared
+    # statements (the next transaction may run on another server connection that lacks them).
+    db_transaction_pooler: bool = False
+    # A streaming replica for the read-only analytics (manager overview, admin analytics); the
+    # app's login role is put in like for DATABASE_URL. Unset, or further behind than
+    # REPLICA_MAX_LAG_SECONDS, or down: those reads go to the primary (hub_app/read_replica.py).
+    database_replica_url: str | None = None
+    replica_max_lag_seconds: float = Field(default=30, gt=0)
 
     port: int = 3000
     public_base_url: str = "http://127.0.0.1:3000"
@@ -113,6 +121,10 @@ class Settings(BaseSettings):
         if password is None and parsed.username == self.db_app_role:
             password = parsed.password  # DATABASE_URL already names the app's role
         return parsed.set(username=self.db_app_role, password=password).render_as_string(hide_password=False)
+
+    @property
+    def resolved_replica_url(self) -> str | None:
+        return _psycopg_url(self.database_replica_url) if self.database_replica_url else None
 
     @property
     def is_postgres(self) -> bool:

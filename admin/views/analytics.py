@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from admin.i18n import current_locale, label, text
-from admin.views.base import MENU_STORES, run_domain
+from admin.views.base import MENU_STORES, run_analytics
 from hub_app.domain.platform import analytics
 from hub_app.i18n import format_money
 
@@ -27,7 +27,7 @@ class AnalyticsView(BaseView):
 
     @expose("/analytics", methods=["GET"], identity="analytics")
     async def analytics_page(self, request: Request) -> Response:
-        figures: analytics.PlatformAnalytics = await run_domain(request, analytics.platform_analytics)
+        figures: analytics.PlatformAnalytics = await run_analytics(request, analytics.platform_analytics)
         locale = current_locale()
         return await self.templates.TemplateResponse(request, "hub_admin/analytics.html", {
             "title": text("view.analytics"),

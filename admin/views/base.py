@@ -20,6 +20,7 @@ from admin.views.labels import choices_for, label_for, load_labels
 from hub_app.db import unit_of_work
 from hub_app.domain.platform.rows import delete_row, save_row
 from hub_app.domain.tenancy import TenantContext
+from hub_app.read_replica import analytics_unit_of_work
 
 RELATED_LIMIT = 10
 
@@ -41,6 +42,17 @@ async def run_domain(request: Request, fn: Callable[..., Any], *args: Any, **kwa
 
     def work() -> Any:
         with unit_of_work(ctx) as db:
+            return fn(db, ctx, *args, **kwargs)
+
+    return await anyio.to_thread.run_sync(work)
+
+
+async def run_analytics(request: Request, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Like run_domain, for a read-only figure: on the analytics replica when it is fit."""
+    ctx = admin_ctx(request)
+
+    def work() -> Any:
+        with analytics_unit_of_work(ctx) as db:
             return fn(db, ctx, *args, **kwargs)
 
     return await anyio.to_thread.run_sync(work)

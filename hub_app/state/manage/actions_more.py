@@ -23,6 +23,7 @@ from hub_app.domain.tenancy import TenantContext
 from hub_app.domain.types import utcnow
 from hub_app.domain.errors import ValidationFailed
 from hub_app.i18n import format_date, format_datetime, format_money, t
+from hub_app.read_replica import analytics_unit_of_work
 from hub_app.state.manage.actions_bookings import booking_row
 from hub_app.state.subscription_rows import subscription_row
 
@@ -40,7 +41,8 @@ def _bar(value: Decimal | int, top: Decimal | int) -> str:
 
 
 def overview_data(ctx: TenantContext, first: date, last: date) -> dict:
-    with unit_of_work(ctx) as db:
+    # Reads only: on the analytics replica when it is fit (hub_app/read_replica.py).
+    with analytics_unit_of_work(ctx) as db:
         store = dashboard_store(db, ctx)
         todays, upcoming = overview.todays_and_upcoming(db, ctx)
         figures = overview.period_figures(db, ctx, first, last)
