@@ -15,4 +15,5 @@ V1_ROUTER_MODULES: list[str] = [
     "hub_app.api.v1.invites",
     "hub_app.api.v1.calendly",
     "hub_app.api.v1.payments",
+    "hub_app.api.v1.integrations",
 ]
