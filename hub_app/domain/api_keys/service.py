@@ -25,6 +25,7 @@ from hub_app.domain.audit.service import record as audit
 from hub_app.domain.base import new_row
 from hub_app.domain.errors import NotFound, ValidationFailed
 from hub_app.domain.permissions import Feature, require
+from hub_app.domain.stores.models import Store
 from hub_app.domain.tenancy import TenantContext
 from hub_app.domain.types import utcnow
 from hub_app.i18n import t
@@ -54,15 +55,18 @@ class ApiKeyIdentity:
     key_id: int
     store_id: int
     scope: ApiKeyScope
+    # The account the key's work is recorded under (audit, "cancelled by"): whoever made the key,
+    # or the store's manager when that account is gone.
+    acting_user_id: int
 
     @property
     def can_write(self) -> bool:
         return self.scope == ApiKeyScope.READ_WRITE
 
     def context(self, locale: str = "en") -> TenantContext:
-        """Staff of the key's store and of no other (no user: the audit log shows the role)."""
-        return TenantContext(store_id=self.store_id, role=UserRole.STORE_MANAGER, home_store_id=self.store_id,
-                             locale=locale)
+        """Staff of the key's store and of no other, whatever role its maker has elsewhere."""
+        return TenantContext(store_id=self.store_id, user_id=self.acting_user_id, role=UserRole.STORE_MANAGER,
+                             home_store_id=self.store_id, locale=locale)
 
 
 def looks_like_api_key(token: str | None) -> bool:
@@ -131,8 +135,11 @@ def authenticate(db: Session, token: str) -> ApiKeyIdentity | None:
     row = db.scalar(select(ApiKey).where(ApiKey.lookup == lookup))
     if row is None or not hmac.compare_digest(row.secret_hash, _hash(secret)) or row.revoked_at is not None:
         return None
+    acting = row.created_by_user_id or db.scalar(select(Store.manager_user_id).where(Store.id == row.store_id))
+    if acting is None:
+        return None  # nobody left to act for: the store has no manager and the maker is gone
     now = utcnow()
     if row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION:
         db.execute(update(ApiKey).where(ApiKey.id == row.id).values(last_used_at=now)
                    .execution_options(synchronize_session=False))
-    return ApiKeyIdentity(key_id=row.id, store_id=row.store_id, scope=ApiKeyScope(row.scope))
+    return ApiKeyIdentity(key_id=row.id, store_id=row.store_id, scope=ApiKeyScope(row.scope), acting_user_id=acting)
