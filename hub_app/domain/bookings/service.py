@@ -207,9 +207,7 @@ def _book_for(db: Session, ctx: TenantContext, request: BookingRequest, service:
         # own. Both are written by one flush, still in the booking's own context.
         notify(db, booking, "pending" if booking.status == BookingStatus.PENDING else "confirmed", new_booking=True)
         record_created(db, ctx, booking)
-        webhook_events.client_booked_first_time(db, booking)
-        if booking.status == BookingStatus.CONFIRMED:
-            webhook_events.booking_created(db, booking)
+        webhook_events.booking_made(db, booking)
         db.flush()
     return booking
 

@@ -69,19 +69,24 @@ def queue_after_commit(db: Session, rows: list[WebhookDelivery]) -> None:
     db.info.setdefault(_PENDING, []).extend(rows)
 
 
-def _listeners(db: Session, event_type: EventType) -> list[WebhookEndpoint]:
-    endpoints = db.scalars(select(WebhookEndpoint).where(WebhookEndpoint.enabled.is_(True))).all()
+def _enabled_endpoints(db: Session) -> list[WebhookEndpoint]:
+    return list(db.scalars(select(WebhookEndpoint).where(WebhookEndpoint.enabled.is_(True))))
+
+
+def _listening(endpoints: list[WebhookEndpoint], event_type: EventType) -> list[WebhookEndpoint]:
     return [e for e in endpoints if event_type.value in e.events]
 
 
-def emit(db: Session, store_id: int, event_type: EventType, build: Callable[[Store], dict]) -> list[WebhookDelivery]:
+def emit(db: Session, store_id: int, event_type: EventType, build: Callable[[Store], dict], *,
+         enabled: list[WebhookEndpoint] | None = None) -> list[WebhookDelivery]:
     """Write a delivery of one event to each endpoint of the store that listens for it.
 
     `build(store)` returns the event's `data`; it runs only when an endpoint listens. Every
-    delivery of the event carries the same event id and the same body.
+    delivery of the event carries the same event id and the same body. `enabled`: the store's
+    enabled endpoints when the caller has read them already.
     """
     with acting_for_store(db, store_id):
-        endpoints = _listeners(db, event_type)
+        endpoints = _listening(_enabled_endpoints(db) if enabled is None else enabled, event_type)
         if not endpoints:
             return []
         store = db.get(Store, store_id)
@@ -103,7 +108,8 @@ def emit(db: Session, store_id: int, event_type: EventType, build: Callable[[Sto
 
 
 def _booking(event_type: EventType):
-    def announce(db: Session, booking: Booking, **extra) -> list[WebhookDelivery]:
+    def announce(db: Session, booking: Booking, enabled: list[WebhookEndpoint] | None = None,
+                 **extra) -> list[WebhookDelivery]:
         if booking.id is None:
             db.flush()
 
@@ -115,7 +121,7 @@ def _booking(event_type: EventType):
                                             "end": payloads.local_time(previous.end_at, store.timezone)}
             return data
 
-        return emit(db, booking.store_id, event_type, build)
+        return emit(db, booking.store_id, event_type, build, enabled=enabled)
 
     return announce
 
@@ -152,27 +158,37 @@ payment_succeeded = _payment(EventType.PAYMENT_SUCCEEDED)
 payment_refunded = _payment(EventType.PAYMENT_REFUNDED)
 
 
-def client_created(db: Session, store_id: int, user_id: int) -> list[WebhookDelivery]:
+def client_created(db: Session, store_id: int, user_id: int, *,
+                   enabled: list[WebhookEndpoint] | None = None) -> list[WebhookDelivery]:
     """Someone became a client of the store (first booking there, or an accepted invitation)."""
     return emit(db, store_id, EventType.CLIENT_CREATED,
-                lambda store: {"client": payloads.client_part(db, store_id, db.get(AppUser, user_id))})
+                lambda store: {"client": payloads.client_part(db, store_id, db.get(AppUser, user_id))},
+                enabled=enabled)
 
 
-def client_booked_first_time(db: Session, booking: Booking) -> list[WebhookDelivery]:
-    """`client.created` for a booking that made its client a client of the store: their first
-    booking there, with no accepted invitation before it."""
-    from hub_app.domain.clients.models import StoreClient
+def booking_made(db: Session, booking: Booking) -> list[WebhookDelivery]:
+    """A booking was just made (by the booking service): `client.created` when it is its client's
+    first booking in the store and no invitation made them a client before, and `booking.created`
+    when it holds already (a payment hold is announced when its payment confirms it). The store's
+    endpoints are read once for both: a store without endpoints pays one query per booking."""
+    from hub_app.domain.bookings.models import BookingStatus
     from hub_app.domain.clients.membership import LINKED
+    from hub_app.domain.clients.models import StoreClient
 
     with acting_for_store(db, booking.store_id):
-        if not _listeners(db, EventType.CLIENT_CREATED):
+        enabled = _enabled_endpoints(db)
+        if not enabled:
             return []
-        earlier = db.scalar(select(Booking.id).where(
-            Booking.store_id == booking.store_id, Booking.client_user_id == booking.client_user_id,
-            Booking.id != booking.id).limit(1))
-        linked = db.scalar(select(StoreClient.id).where(
-            StoreClient.store_id == booking.store_id, StoreClient.user_id == booking.client_user_id,
-            StoreClient.status.in_(LINKED)).limit(1))
-    if earlier is not None or linked is not None:
-        return []
-    return client_created(db, booking.store_id, booking.client_user_id)
+        first_time = False
+        if _listening(enabled, EventType.CLIENT_CREATED):
+            earlier = db.scalar(select(Booking.id).where(
+                Booking.store_id == booking.store_id, Booking.client_user_id == booking.client_user_id,
+                Booking.id != booking.id).limit(1))
+            linked = db.scalar(select(StoreClient.id).where(
+                StoreClient.store_id == booking.store_id, StoreClient.user_id == booking.client_user_id,
+                StoreClient.status.in_(LINKED)).limit(1))
+            first_time = earlier is None and linked is None
+    rows = client_created(db, booking.store_id, booking.client_user_id, enabled=enabled) if first_time else []
+    if booking.status == BookingStatus.CONFIRMED:
+        rows += booking_created(db, booking, enabled)
+    return rows
