@@ -16,6 +16,7 @@ receiver then sees the event id again, which is why it must dedupe by it.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -158,10 +159,20 @@ def _record(db: Session, outgoing: Outgoing, answer: Answer, now: datetime) -> D
     return outcome
 
 
+_client: httpx.Client | None = None
+_client_lock = threading.Lock()
+
+
 def http_client() -> httpx.Client:
-    """No redirects (a redirect could lead anywhere), the outbound proxy when one is set."""
-    proxy = get_settings().outbound_http_proxy or None
-    return httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False, proxy=proxy)
+    """One client per process, shared by the worker's threads (building one costs a TLS context
+    each time): no redirects (a redirect could lead anywhere), the outbound proxy when set."""
+    global _client
+    with _client_lock:
+        if _client is None:
+            proxy = get_settings().outbound_http_proxy or None
+            _client = httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False, proxy=proxy,
+                                   limits=httpx.Limits(max_connections=50, max_keepalive_connections=10))
+        return _client
 
 
 def deliver(delivery_id: int, *, engine: Engine | None = None, client: httpx.Client | None = None,
@@ -177,13 +188,7 @@ def deliver(delivery_id: int, *, engine: Engine | None = None, client: httpx.Cli
         outgoing = _prepare(db, row)
     if outgoing is None:
         return DeliveryOutcome(delivery_id, "cancelled")
-    own = client is None
-    client = client or http_client()
-    try:
-        answer = _post(outgoing, client)
-    finally:
-        if own:
-            client.close()
+    answer = _post(outgoing, client or http_client())
     with unit_of_work(ctx, engine) as db:
         return _record(db, outgoing, answer, now)
 
