@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from hub_app.domain.accounts.models import AppUser, UserRole
 from hub_app.domain.accounts.service import ClientDetails, hash_password, register_client
+from hub_app.domain.api_keys.models import ApiKey, ApiKeyScope
 from hub_app.domain.audit.models import AuditEntry
 from hub_app.domain.billing.models import (
     Payment, PaymentRecordStatus, PlanInterval, ServiceSubscription, SmsUsage, Subscription, SubscriptionPlan,
@@ -24,6 +25,7 @@ from hub_app.domain.integrations.models import CalendlyConnection, CalendlyEvent
 from hub_app.domain.notifications.models import (
     Channel, Notification, NotificationKind, NotificationTemplate,
 )
+from hub_app.domain.outbound_webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from hub_app.domain.scheduling.models import (
     BlockedPeriod, Calendar, CalendarService, CalendarSlot, DateOverride, ExternalBusyTime,
     OpeningRule, PriceType, RecurringInterval, Service,
@@ -92,7 +94,13 @@ def one_of_each_tenant_row(db: Session, store: Store, client: AppUser) -> dict[t
     db.flush()
     subscription = Subscription(store_id=sid, plan_id=plan.id, start_date=T0, status=SubscriptionStatus.ACTIVE)
     connection = CalendarConnection(store_id=sid, calendar_id=cal.id, server_url="https://dav.example.com/")
-    db.add_all([subscription, connection])
+    endpoint = WebhookEndpoint(store_id=sid, url="https://hooks.example.com/in", event_types="booking.created",
+                               secret_encrypted="x")
+    db.add_all([subscription, connection, endpoint])
+    db.flush()
+    delivery = WebhookDelivery(store_id=sid, endpoint_id=endpoint.id, event_id=f"evt_{sid}", event_type="booking.created",
+                               payload="{}", max_attempts=11)
+    db.add(delivery)
     db.flush()
     source = CalendarSyncSource(store_id=sid, connection_id=connection.id, remote_url="https://dav.example.com/c/")
     db.add(source)
@@ -125,6 +133,9 @@ def one_of_each_tenant_row(db: Session, store: Store, client: AppUser) -> dict[t
                              start_at=T0, end_at=T0 + timedelta(minutes=30)),
         CalendarFeed(store_id=sid, calendar_id=cal.id, token_hash=f"{sid:064d}"),
         SmsUsage(store_id=sid, period_start=T0, period_end=T0 + timedelta(days=30), sent=1, overage=0),
+        ApiKey(store_id=sid, name="Zap", scope=ApiKeyScope.READ, lookup=f"{sid:012x}", secret_hash=f"{sid:064d}"),
+        endpoint, delivery,
+        WebhookAttempt(store_id=sid, delivery_id=delivery.id, number=1, duration_ms=5, status_code=200),
     ]
     db.add_all(rows[6:])
     db.flush()

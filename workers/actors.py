@@ -13,4 +13,5 @@ import workers.calendly_actors  # noqa: E402,F401
 import workers.inbox_sweep  # noqa: E402,F401
 import workers.notification_actors  # noqa: E402,F401
 import workers.stripe_actors  # noqa: E402,F401
+import workers.webhook_actors  # noqa: E402,F401
 import hub_app.observability.worker  # noqa: E402,F401  (request ids into jobs, JSON logs in workers)

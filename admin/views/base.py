@@ -26,8 +26,9 @@ RELATED_LIMIT = 10
 
 
 def is_hidden_column(name: str) -> bool:
-    """Password hashes and stored secrets never reach a page, an export or a form."""
-    return name == "password_hash" or name.endswith("_encrypted")
+    """Password hashes, token and key hashes, and stored secrets never reach a page, an export
+    or a form."""
+    return name.endswith(("_hash", "_encrypted"))
 
 
 def admin_ctx(request: Request) -> TenantContext:

@@ -13,6 +13,7 @@ from admin.views.integrations import (
 )
 from admin.views.notifications import NotificationAdmin, NotificationTemplateAdmin
 from admin.views.onboarding import OnboardingView
+from admin.views.outbound_webhooks import ApiKeyAdmin, WebhookAttemptAdmin, WebhookDeliveryAdmin, WebhookEndpointAdmin
 from admin.views.plan_standing import SmsUsageAdmin
 from admin.views.scheduling import (
     BlockedPeriodAdmin, CalendarAdmin, CalendarServiceAdmin, CalendarSlotAdmin, DateOverrideAdmin,
@@ -32,5 +33,6 @@ ALL_VIEWS = [
     WebhookEventAdmin, CalendlyConnectionAdmin, CalendlyEventTypeLinkAdmin,
     CalendarConnectionAdmin, CalendarSyncSourceAdmin, CalendarSyncItemAdmin, CalendarSyncEventAdmin,
     CalendarSyncConflictAdmin, CalendarFeedAdmin,
+    ApiKeyAdmin, WebhookEndpointAdmin, WebhookDeliveryAdmin, WebhookAttemptAdmin,
     AuditEntryAdmin,
 ]

@@ -86,6 +86,7 @@ def include_calendar_feeds(app: FastAPI) -> None:
     changes made in this process queue the push of their calendar's CalDAV connection."""
     from hub_app.api.calendar_feeds import router
     import workers.calendar_sync_actors  # noqa: F401  (registers the enqueuer, like the notification outbox's)
+    import workers.webhook_actors  # noqa: F401  (queues outbound webhook deliveries after commit)
 
     app.include_router(router)
 

@@ -16,4 +16,5 @@ V1_ROUTER_MODULES: list[str] = [
     "hub_app.api.v1.calendly",
     "hub_app.api.v1.payments",
     "hub_app.api.v1.privacy",
+    "hub_app.api.v1.integrations",
 ]

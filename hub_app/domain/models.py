@@ -3,6 +3,7 @@
 from sqlmodel import SQLModel
 
 from hub_app.domain.accounts.models import AppUser, AuthSession, LoginFailure, UserRole
+from hub_app.domain.api_keys.models import ApiKey, ApiKeyScope
 from hub_app.domain.audit.models import AuditEntry
 from hub_app.domain.base import TenantScoped
 from hub_app.domain.billing.models import (
@@ -17,6 +18,9 @@ from hub_app.domain.calendar_sync.models import (
 from hub_app.domain.clients.models import StoreClient, StoreClientStatus
 from hub_app.domain.integrations.models import (
     CalendlyConnection, CalendlyConnectionState, CalendlyEventTypeLink, InboxStatus, WebhookEvent,
+)
+from hub_app.domain.outbound_webhooks.models import (
+    DeliveryStatus, EventType, WebhookAttempt, WebhookDelivery, WebhookEndpoint,
 )
 from hub_app.domain.notifications.models import (
     Channel, Notification, NotificationKind, NotificationStatus, NotificationTemplate,

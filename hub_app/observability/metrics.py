@@ -61,7 +61,7 @@ BOOKINGS_CREATED = Counter("hub_bookings_created_total", "Bookings created (comm
 BOOKINGS_CANCELLED = Counter("hub_bookings_cancelled_total", "Bookings cancelled (committed).", registry=REGISTRY)
 
 STATE_CACHE_SECONDS = 5.0
-KNOWN_QUEUES = ("default", "notifications", "stripe", "calendly")
+KNOWN_QUEUES = ("default", "notifications", "stripe", "calendly", "webhooks")
 
 
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:

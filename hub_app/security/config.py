@@ -33,6 +33,8 @@ class SecuritySettings(BaseSettings):
     rate_limit_booking_per_ip: int = Field(default=60, ge=1)
     rate_limit_booking_per_account: int = Field(default=10, ge=1)
     rate_limit_booking_window_seconds: int = Field(default=600, ge=1)
+    # Requests per minute with one store API key (the REST API), whatever address sends them.
+    rate_limit_api_key_per_minute: int = Field(default=600, ge=1)
     # Off only for benchmarks that must measure the app itself from a single address.
     rate_limit_enabled: bool = True
     # How long one counter round trip to Redis may take before this process counts in memory for

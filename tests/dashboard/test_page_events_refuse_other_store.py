@@ -17,12 +17,16 @@ from hub_app.domain import models
 from hub_app.domain.accounts.models import UserRole
 from hub_app.domain.accounts.service import open_session_token
 from hub_app.domain.billing.models import Payment, PaymentKind, PaymentRecordStatus
+from hub_app.domain.api_keys.service import create_api_key
 from hub_app.domain.dashboard.photos import add_photo
 from hub_app.domain.integrations.models import CalendlyEventTypeLink
+from hub_app.domain.outbound_webhooks.endpoints import create_endpoint
+from hub_app.domain.outbound_webhooks.models import DeliveryStatus, WebhookDelivery
 from hub_app.domain.scheduling.service import add_block, add_calendar_slot
 from hub_app.domain.tenancy import TenantContext
 from hub_app.domain.types import utcnow
 from hub_app.settings import reset_settings_cache
+from hub_app.state.manage.api_access import ApiAccessState
 from hub_app.state.manage.base import ManageState
 from hub_app.state.manage.bookings import BookingsState
 from hub_app.state.manage.calendars import CalendarsState
@@ -39,7 +43,7 @@ from tests.page_states import open_page, run, state_text
 
 # B's texts: none of them may ever show up in A's page state.
 B_MARKERS = ("Beta secret salon", "B-secret-service", "B-secret-chair", "b.secret@example.com", "B-secret-note",
-             "B-secret-photo", "B-secret-mapping", "event_types/B-secret")
+             "B-secret-photo", "B-secret-mapping", "event_types/B-secret", "b-secret-hooks", "B-secret-key")
 B_EVENT_TYPE = "https://api.calendly.com/event_types/B-secret"
 DAY = MONDAY.isoformat()
 
@@ -53,6 +57,8 @@ NO_IDS = {
     ("StoreSettingsState", "save"),               # the manager's own store's details
     ("SubscriptionState", "upgrade"),             # plans are platform-wide, not a store's rows
     ("ClientsState", "invite"),                   # an email address, invited to the manager's store
+    ("ApiAccessState", "create_key"),             # a name and a scope, for the manager's store
+    ("ApiAccessState", "create_endpoint"),        # a URL and events, for the manager's store
 }
 
 
@@ -94,12 +100,20 @@ def stores(committed_engine, tmp_path, monkeypatch):
         photo = add_photo(db, b_ctx, image_bytes("PNG"), caption="B-secret-photo")
         db.add(CalendlyEventTypeLink(store_id=b.store.id, event_type_uri=B_EVENT_TYPE, name="B-secret-mapping",
                                      calendar_id=b.calendars[0].id, service_id=b.service.id))
+        b_key = create_api_key(db, b_ctx, "B-secret-key", "read")
+        b_endpoint = create_endpoint(db, b_ctx, "https://93.184.216.34/b-secret-hooks", ["booking.created"]).endpoint
+        b_delivery = WebhookDelivery(store_id=b.store.id, endpoint_id=b_endpoint.id, event_id="evt_b",
+                                     event_type="booking.created", payload='{"note": "B-secret-note"}',
+                                     status=DeliveryStatus.FAILED, attempts=11, max_attempts=11)
+        db.add(b_delivery)
+        db.flush()
         act(db, TenantContext.system())
         a_client = client(db)
         a_booking = add_booking(db, a, MONDAY + timedelta(days=3650), "11:00", who=a_client)
         ids = dict(store=b.store.id, service=b.service.id, calendar=b.calendars[0].id, booking=b_booking.id,
                    client=b_client.id, block=block.id, slot=slot.id, photo=photo.id,
-                   a_booking=a_booking.id, payment=b_charge.id, a_client=a_client.id, a_service=a.service.id, a_calendar=a.calendars[0].id)
+                   a_booking=a_booking.id, payment=b_charge.id, key=b_key.id, endpoint=b_endpoint.id,
+                   delivery=b_delivery.id, a_client=a_client.id, a_service=a.service.id, a_calendar=a.calendars[0].id)
         token = open_session_token(db, a.manager, "198.51.100.7")
     yield token, {k: str(v) for k, v in ids.items()}
     reset_settings_cache()
@@ -194,6 +208,14 @@ def probes(b: dict) -> dict[tuple[str, str], tuple[type, list[tuple[str, tuple]]
             "save_mapping": [ev("save_mapping", mapping)],
             "remove_mapping": [ev("remove_mapping", B_EVENT_TYPE, "x")],
         },
+        ApiAccessState: {
+            "revoke_key": [ev("revoke_key", b["key"])],
+            "toggle_endpoint": [ev("toggle_endpoint", b["endpoint"], False)],
+            "rotate_secret": [ev("rotate_secret", b["endpoint"])],
+            "delete_endpoint": [ev("delete_endpoint", b["endpoint"])],
+            "open_delivery": [ev("open_delivery", b["delivery"])],
+            "resend": [ev("resend", b["delivery"])],
+        },
     }
     return {(cls.__name__, name): (cls, events) for cls, handlers in table.items() for name, events in handlers.items()}
 
@@ -204,7 +226,8 @@ SILENT = {("BookingsState", "apply_filters"), ("BookingsState", "search_phone_cl
 
 
 def test_every_dashboard_event_taking_an_id_is_probed():
-    table = probes({k: "0" for k in ("service", "calendar", "booking", "client", "block", "slot", "photo", "payment")})
+    table = probes({k: "0" for k in ("service", "calendar", "booking", "client", "block", "slot", "photo", "payment",
+                                "key", "endpoint", "delivery")})
     taking = {(cls.__name__, name) for cls in _dashboard_states()
               for name, handler in cls.event_handlers.items()
               if handler.fn.__qualname__.split(".")[0] == cls.__name__ and _takes_an_id(handler)}
@@ -219,7 +242,8 @@ def dashboard_page(cls: type, token: str):
 
 
 @pytest.mark.parametrize("probe", sorted(probes({k: "0" for k in (
-    "service", "calendar", "booking", "client", "block", "slot", "photo", "payment")})), ids="-".join)
+    "service", "calendar", "booking", "client", "block", "slot", "photo", "payment", "key", "endpoint",
+    "delivery")})), ids="-".join)
 def test_a_dashboard_event_with_another_stores_id_is_refused_and_shows_nothing(stores, probe):
     token, b = stores
     before = b_rows(int(b["store"]))

@@ -27,6 +27,8 @@ from hub_app.domain.billing.models import (
     ServiceSubscription,
     SubscriptionStatus,
 )
+from hub_app.domain.api_keys.models import ApiKey, ApiKeyScope
+from hub_app.domain.outbound_webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from hub_app.domain.integrations.models import (
     CalendlyConnection,
     CalendlyConnectionState,
@@ -66,6 +68,9 @@ class Ids:
     payment_id: int
     subscription_id: int
     client_id: int
+    key_id: int = 0
+    endpoint_id: int = 0
+    delivery_id: int = 0
 
 
 def seed_store(api, slug: str, manager_email: str, *, calendar_name: str, client: dict, note: str) -> Ids:
@@ -93,7 +98,19 @@ def seed_store(api, slug: str, manager_email: str, *, calendar_name: str, client
             store_id=store_id, token_encrypted=encrypt_secret("tok-" + slug), signing_key_encrypted=encrypt_secret("k"),
             state=CalendlyConnectionState.CONNECTED, user_uri="https://api.calendly.com/users/U" + slug)])
         db.flush()
-        return Ids(slug, offer.calendar_id, offer.service_id, booking_id, payment.id, subscription.id, user_id)
+        endpoint = WebhookEndpoint(store_id=store_id, url=f"https://93.184.216.34/{slug}", secret_encrypted="x",
+                                   event_types="booking.created")
+        key = ApiKey(store_id=store_id, name=f"key {slug}", scope=ApiKeyScope.READ, lookup=f"{store_id:012x}",
+                     secret_hash="0" * 64)
+        db.add_all([endpoint, key])
+        db.flush()
+        delivery = WebhookDelivery(store_id=store_id, endpoint_id=endpoint.id, event_id=f"evt_{slug}",
+                                   event_type="booking.created", payload=f'{{"note": "{note}"}}',
+                                   status=DeliveryStatus.FAILED, max_attempts=1)
+        db.add(delivery)
+        db.flush()
+        return Ids(slug, offer.calendar_id, offer.service_id, booking_id, payment.id, subscription.id, user_id,
+                   key.id, endpoint.id, delivery.id)
 
 
 def snapshot(store_slug: str) -> dict:
@@ -112,6 +129,10 @@ def snapshot(store_slug: str) -> dict:
             "calendly": "SELECT state, token_encrypted, webhook_subscription_uri FROM calendly_connection WHERE store_id = :i",
             "links": "SELECT event_type_uri, calendar_id FROM calendly_event_type_link WHERE store_id = :i ORDER BY 1",
             "clients": "SELECT id, user_id, status, email FROM store_client WHERE store_id = :i ORDER BY id",
+            "api_keys": "SELECT id, name, revoked_at FROM api_key WHERE store_id = :i ORDER BY id",
+            "endpoints": "SELECT id, url, enabled, event_types, secret_encrypted FROM webhook_endpoint "
+                         "WHERE store_id = :i ORDER BY id",
+            "deliveries": "SELECT id, status, attempts FROM webhook_delivery WHERE store_id = :i ORDER BY id",
         }
         return {name: [tuple(r) for r in db.execute(sa.text(sql), {"i": store_id})] for name, sql in queries.items()}
 
@@ -141,6 +162,9 @@ def body_for(operation: str, ids: Ids) -> object:
         "plan_checkout": {"plan_id": 1},
         "invite_client": {"email": VICTIM["email"], "first_name": "Probe"},
         "erase_store_client_data": {"confirm": True},
+        "create_api_key": {"name": "Probe", "scope": "read_write"},
+        "create_webhook_endpoint": {"url": "https://93.184.216.34/probe", "event_types": ["booking.created"]},
+        "edit_webhook_endpoint": {"enabled": False, "url": "https://93.184.216.34/probe"},
     }.get(operation)
 
 
@@ -152,7 +176,9 @@ def concrete(path: str, ids: Ids, slug: str) -> str:
     return V1 + path.replace("{slug}", slug).replace("{service_id}", str(ids.service_id)) \
         .replace("{calendar_id}", str(ids.calendar_id)).replace("{booking_id}", str(ids.booking_id)) \
         .replace("{payment_id}", str(ids.payment_id)).replace("{subscription_id}", str(ids.subscription_id)) \
-        .replace("{user_id}", str(ids.client_id))
+        .replace("{user_id}", str(ids.client_id)) \
+        .replace("{key_id}", str(ids.key_id)).replace("{endpoint_id}", str(ids.endpoint_id)) \
+        .replace("{delivery_id}", str(ids.delivery_id))
 
 
 def params_for(operation: str) -> dict | None:
@@ -202,7 +228,9 @@ def test_manager_of_a_cannot_reach_store_b(api, world, two_stores):
             continue
         probes = [("B's slug and ids", concrete(path, b, b.slug))]
         if any(f"{{{name}}}" in path for name in ("service_id", "calendar_id", "booking_id", "payment_id",
-                                                   "subscription_id", "user_id")) or operation in BODY_WITH_IDS:
+                                                   "subscription_id", "user_id", "key_id", "endpoint_id",
+                                                   "delivery_id")) \
+                or operation in BODY_WITH_IDS:
             probes.append(("A's slug, B's ids", concrete(path, b, a.slug)))
         for label, url in probes:
             response = api.request(method.upper(), url, headers=headers, json=body_for(operation, b),

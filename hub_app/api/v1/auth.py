@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request, Response
 
 from hub_app import db as hub_db
-from hub_app.api.v1.deps import Caller, operation_id, request_locale, signed_in
+from hub_app.api.v1.deps import Caller, operation_id, request_locale, signed_in_person
 from hub_app.api.v1.errors import error_responses
 from hub_app.api.v1.schemas import EmailConfirmedOut, EmailConfirmIn, TokenIn, TokenOut
 from hub_app.domain.accounts.email_change import confirm_email_change
@@ -42,7 +42,7 @@ def issue_token(body: TokenIn, request: Request) -> TokenOut:
 
 
 @router.post("/logout", status_code=204, response_class=Response, responses=error_responses(401))
-def revoke_token(caller: Caller = Depends(signed_in)) -> Response:
+def revoke_token(caller: Caller = Depends(signed_in_person)) -> Response:
     """End the session of the token used for this request."""
     with hub_db.unit_of_work(caller.context()) as db:
         logout(db, caller.token)

@@ -64,10 +64,10 @@ def _create_booking(body: BookingIn, response: Response, idempotency_key: str | 
     with hub_db.unit_of_work(address.anonymous()) as db:
         scope = store_scope_in(db, address)
         locale = scope.caller.locale
-        if scope.caller.user is None and body.client is None:
+        if not scope.caller.signed_in and body.client is None:
             message = t("api.client_required", locale)
             raise ValidationFailed(message, fields={"client": message})
-        if scope.caller.user is not None and body.client is not None:
+        if scope.caller.signed_in and body.client is not None:
             message = t("api.client_with_token", locale)
             raise ValidationFailed(message, fields={"client": message})
         new_client = ClientDetails(**body.client.model_dump()) if body.client is not None else None

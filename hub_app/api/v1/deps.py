@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from hub_app import db as hub_db
 from hub_app.domain.accounts.models import AppUser
 from hub_app.domain.accounts.service import user_for_token
-from hub_app.domain.errors import NotAuthenticated, NotFound
+from hub_app.domain.api_keys.service import ApiKeyIdentity, authenticate, looks_like_api_key
+from hub_app.domain.errors import NotAuthenticated, NotFound, PermissionDenied, RateLimited
 from hub_app.domain.stores.models import Store
 from hub_app.domain.stores.service import get_store_by_slug, store_and_signed_in_user
 from hub_app.domain.tenancy import TenantContext
@@ -25,24 +26,44 @@ from hub_app.i18n import normalize_locale, t
 
 bearer_scheme = HTTPBearer(
     auto_error=False,
-    description="A session token from `POST /auth/token`: `Authorization: Bearer <access_token>`.",
+    description=(
+        "Either a person's session token from `POST /auth/token`, or a store's API key "
+        "(`ahk_live_…`, made by the store's manager in the dashboard or with "
+        "`POST /stores/{slug}/api-keys`): `Authorization: Bearer <token or key>`. An API key acts as "
+        "the staff of its own store only (another store answers 403); a `read` key may only use "
+        "GET (anything else answers 403 `forbidden`); a revoked key answers 401 at once. Requests "
+        "with a key are limited per key (429 with Retry-After)."
+    ),
 )
 
 # Anything else cannot be a slug (current or old), so it is an unknown store without a query.
 _SLUG_SHAPE = re.compile(r"^[A-Za-z0-9-]{1,80}$")
 
 
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 @dataclass(frozen=True)
 class Caller:
-    """The signed-in user (None when anonymous), the raw token, and the request's locale."""
+    """The signed-in user (None when anonymous), the raw token, and the request's locale.
+
+    With a store's API key, `user` is None and `api_key` says which store and scope."""
 
     user: AppUser | None
     token: str | None
     locale: str
     ip: str | None
+    api_key: ApiKeyIdentity | None = None
+
+    @property
+    def signed_in(self) -> bool:
+        return self.user is not None or self.api_key is not None
 
     def context(self, store_id: int | None = None) -> TenantContext:
         """The caller acting inside `store_id` (or across their own data when None)."""
+        if self.api_key is not None:
+            ctx = self.api_key.context(self.locale)
+            return ctx.in_store(store_id) if store_id is not None else ctx
         if self.user is None:
             return TenantContext.anonymous(store_id, locale=self.locale)
         ctx = TenantContext.for_user(self.user)
@@ -97,6 +118,45 @@ def _caller(request: Request, user: AppUser | None, credentials) -> Caller:
     )
 
 
+def _api_key_caller(db: Session, request: Request, key: str) -> Caller:
+    """The caller of a request made with a store's API key: checked, scoped and counted.
+
+    `db` is moved to a cross-store context for the lookup (the store is not known yet)."""
+    locale = request_locale(request)
+    hub_db.rescope(db, TenantContext.system())
+    identity = authenticate(db, key)
+    if identity is None:
+        raise NotAuthenticated(t("api.key_invalid", locale))
+    if request.method.upper() not in READ_METHODS and not identity.can_write:
+        raise PermissionDenied(t("api.key_read_only", locale))
+    _count_key_request(identity, locale)
+    return Caller(user=None, token=None, locale=locale, ip=request.client.host if request.client else None,
+                  api_key=identity)
+
+
+def _count_key_request(identity: ApiKeyIdentity, locale: str) -> None:
+    from hub_app.security.config import get_security_settings
+
+    settings = get_security_settings()
+    if not settings.rate_limit_enabled:
+        return
+    decision = _key_limiter().hit_now(f"api_key:{identity.key_id}", settings.rate_limit_api_key_per_minute, 60)
+    if not decision.allowed:
+        raise RateLimited(t("api.key_rate_limited", locale), retry_after=decision.retry_after)
+
+
+_limiter = None
+
+
+def _key_limiter():
+    global _limiter
+    if _limiter is None:
+        from hub_app.security.install import shared_limiter
+
+        _limiter = shared_limiter()
+    return _limiter
+
+
 def optional_caller(
     request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer_scheme)
 ) -> Caller:
@@ -104,13 +164,22 @@ def optional_caller(
     if credentials is None:
         return _caller(request, None, None)
     with hub_db.unit_of_work(TenantContext.anonymous(locale=locale)) as db:
+        if looks_like_api_key(credentials.credentials):
+            return _api_key_caller(db, request, credentials.credentials)
         user = _user(db, credentials, locale)
     return _caller(request, user, credentials)
 
 
 def signed_in(caller: Caller = Depends(optional_caller)) -> Caller:
-    if caller.user is None:
+    if not caller.signed_in:
         raise NotAuthenticated(t("auth.not_signed_in", caller.locale))
+    return caller
+
+
+def signed_in_person(caller: Caller = Depends(signed_in)) -> Caller:
+    """Routes about a person's own account (profile, password, sessions): no API key."""
+    if caller.user is None:
+        raise PermissionDenied(t("api.key_person_only", caller.locale))
     return caller
 
 
@@ -140,6 +209,10 @@ async def store_address(
 
 def _resolve(db: Session, address: StoreAddress) -> StoreScope:
     locale = address.locale
+    if address.credentials is not None and looks_like_api_key(address.credentials.credentials):
+        caller = _api_key_caller(db, address.request, address.credentials.credentials)
+        store = _store(db, address.slug, locale)
+        return StoreScope(store=store, caller=caller, ctx=caller.context(store.id))
     if address.credentials is None:
         store, user = _store(db, address.slug, locale), None
     else:  # the store and the session in one round trip; an unknown store still answers first
@@ -169,7 +242,7 @@ def store_scope(
 
 
 def signed_in_store_scope(scope: StoreScope = Depends(store_scope)) -> StoreScope:
-    if scope.caller.user is None:
+    if not scope.caller.signed_in:
         raise NotAuthenticated(t("auth.not_signed_in", scope.caller.locale))
     return scope
 

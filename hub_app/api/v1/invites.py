@@ -16,7 +16,7 @@ from hub_app.api.v1.serializers import local
 from hub_app.domain.accounts.service import ClientDetails
 from hub_app.domain.clients import invites
 from hub_app.domain.clients.models import StoreClient
-from hub_app.domain.errors import ValidationFailed
+from hub_app.domain.errors import PermissionDenied, ValidationFailed
 from hub_app.i18n import t
 
 router = APIRouter(tags=["clients"], generate_unique_id_function=operation_id)
@@ -92,6 +92,8 @@ def list_invites(scope: StoreScope = Depends(signed_in_store_scope)) -> list[Inv
 def accept_invite(body: InviteAcceptIn, response: Response,
                   caller: Caller = Depends(optional_caller)) -> InviteAccepted:
     """Accept a store's invitation: signed in (bearer token), or registering with `client`."""
+    if caller.api_key is not None:
+        raise PermissionDenied(t("api.key_person_only", caller.locale))
     if caller.user is not None and body.client is not None:
         message = t("api.client_with_token", caller.locale)
         raise ValidationFailed(message, fields={"client": message})

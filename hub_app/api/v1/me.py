@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Response
 
 from hub_app import db as hub_db
-from hub_app.api.v1.deps import Caller, operation_id, signed_in
+from hub_app.api.v1.deps import Caller, operation_id, signed_in_person
 from hub_app.api.v1.errors import error_responses
 from hub_app.api.v1.schemas import BookingOut, PasswordChangeIn, ProfileOut, ProfilePatch
 from hub_app.api.v1.serializers import booking_out, profile_out
@@ -19,12 +19,12 @@ router = APIRouter(prefix="/me", tags=["me"], generate_unique_id_function=operat
 
 
 @router.get("", response_model=ProfileOut, responses=error_responses(401))
-def read_profile(caller: Caller = Depends(signed_in)) -> ProfileOut:
+def read_profile(caller: Caller = Depends(signed_in_person)) -> ProfileOut:
     return profile_out(caller.user)
 
 
 @router.patch("", response_model=ProfileOut, responses=error_responses(400, 401, 403, 422))
-def edit_profile(body: ProfilePatch, caller: Caller = Depends(signed_in)) -> ProfileOut:
+def edit_profile(body: ProfilePatch, caller: Caller = Depends(signed_in_person)) -> ProfileOut:
     """Change only the fields sent; each is checked as at registration. A new `email` needs
     `current_password` and takes effect once the link e-mailed to it is followed (`pending_email`);
     the old address is told."""
@@ -38,7 +38,7 @@ def edit_profile(body: ProfilePatch, caller: Caller = Depends(signed_in)) -> Pro
 
 @router.post("/password", status_code=204, response_class=Response,
              responses=error_responses(400, 401, 422))
-def edit_password(body: PasswordChangeIn, caller: Caller = Depends(signed_in)) -> Response:
+def edit_password(body: PasswordChangeIn, caller: Caller = Depends(signed_in_person)) -> Response:
     """Change the password. Every session ends, this token's too: sign in again afterwards."""
     with hub_db.unit_of_work(caller.context()) as db:
         change_password(db, caller.context(), body.current_password, body.new_password)
@@ -46,7 +46,7 @@ def edit_password(body: PasswordChangeIn, caller: Caller = Depends(signed_in)) -
 
 
 @router.get("/bookings", response_model=list[BookingOut], responses=error_responses(401, 403))
-def list_my_bookings(caller: Caller = Depends(signed_in)) -> list[BookingOut]:
+def list_my_bookings(caller: Caller = Depends(signed_in_person)) -> list[BookingOut]:
     """The caller's bookings in every store."""
     ctx = caller.context()
     with hub_db.unit_of_work(ctx) as db:

@@ -25,6 +25,7 @@ from hub_app.domain.billing.service import (
     AT_STORE_METHOD, _settle_status, gateway_failure, is_manager, require_gateway,
 )
 from hub_app.domain.bookings.models import Booking
+from hub_app.domain.outbound_webhooks import events as webhook_events
 from hub_app.domain.errors import NotFound, PermissionDenied, ValidationFailed
 from hub_app.domain.permissions import Feature, require
 from hub_app.domain.stores.models import Store
@@ -95,6 +96,8 @@ def refund_charge(db: Session, ctx: TenantContext, charge: Payment, amount: Deci
         _apply_refund(db, charge, amount)
     audit(db, ctx, entity=refund, action="refund_created",
           after={"amount": str(amount), "of_payment": charge.id, "reason": reason, "stripe": refund.stripe_refund_id})
+    if refund.status == PaymentRecordStatus.SUCCEEDED:
+        webhook_events.payment_refunded(db, refund)  # a pending one is announced when it settles
     return refund
 
 
@@ -130,6 +133,8 @@ def apply_refund_update(db: Session, ctx: TenantContext, *, refund_id: str, stat
             _settle_status(booking)
         charge.status = PaymentRecordStatus.SUCCEEDED
     audit(db, ctx, entity=refund, action="refund_updated", after={"status": new_status.value})
+    if new_status == PaymentRecordStatus.SUCCEEDED:
+        webhook_events.payment_refunded(db, refund)
     return refund
 
 

@@ -23,6 +23,7 @@ from hub_app.domain.billing.gateway import (
 from hub_app.domain.billing.models import Payment, PaymentKind, PaymentRecordStatus
 from hub_app.domain.bookings.models import Booking, BookingStatus, PaymentStatus
 from hub_app.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from hub_app.domain.outbound_webhooks import events as webhook_events
 from hub_app.domain.permissions import Feature, allowed, require
 from hub_app.domain.stores.models import Store
 from hub_app.domain.tenancy import TenantContext
@@ -199,6 +200,7 @@ def record_booking_payment(db: Session, ctx: TenantContext, payment: Payment, *,
     _settle_status(booking)
     audit(db, ctx, entity=payment, action="payment_succeeded",
           after={"amount": str(amount), "currency": payment.currency, "intent": payment_intent_id})
+    webhook_events.payment_succeeded(db, payment)
     if booking.status == BookingStatus.PENDING:
         _lifecycle().transition(db, ctx, booking, BookingStatus.CONFIRMED, reason="payment received")
     elif booking.status in (BookingStatus.CANCELLED, BookingStatus.RESCHEDULED):
@@ -278,6 +280,7 @@ def mark_paid_at_store(db: Session, ctx: TenantContext, booking_id: int, now: da
     booking.amount_paid = Decimal(booking.amount_paid) + amount
     _settle_status(booking)
     audit(db, ctx, entity=payment, action="paid_at_store", after={"amount": str(amount)})
+    webhook_events.payment_succeeded(db, payment)
     if booking.status == BookingStatus.PENDING:
         _lifecycle().transition(db, ctx, booking, BookingStatus.CONFIRMED, reason="paid at the store")
     return payment

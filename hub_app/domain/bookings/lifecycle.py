@@ -18,6 +18,7 @@ from hub_app.domain.audit.service import record, snapshot
 from hub_app.domain.bookings.access import visible_booking
 from hub_app.domain.bookings.models import Booking, BookingStatus
 from hub_app.domain.errors import Conflict
+from hub_app.domain.outbound_webhooks import events as webhook_events
 from hub_app.domain.permissions import Feature, require
 from hub_app.domain.tenancy import TenantContext
 from hub_app.domain.types import utcnow
@@ -64,6 +65,7 @@ def transition(db: Session, ctx: TenantContext, booking: Booking, new_status: Bo
         raise Conflict(t("booking.transition_refused", ctx.locale, current=current, target=new_status.value),
                        current=current, target=new_status.value)
     before = snapshot(booking, AUDITED_FIELDS)
+    previous_status = BookingStatus(booking.status)
     booking.status = new_status
     if new_status == BookingStatus.CANCELLED:
         booking.cancelled_at = utcnow()
@@ -76,7 +78,19 @@ def transition(db: Session, ctx: TenantContext, booking: Booking, new_status: Bo
            after=snapshot(booking, AUDITED_FIELDS))
     if new_status in _EVENTS:
         notify(db, booking, _EVENTS[new_status])
+    announce_to_webhooks(db, booking, previous_status, new_status)
     return booking
+
+
+def announce_to_webhooks(db: Session, booking: Booking, previous: BookingStatus, new: BookingStatus) -> None:
+    """Integrators hear of a booking once it holds (confirmed), and of what happens to it after:
+    a payment hold that runs out was never announced, so its cancellation is not either."""
+    if new == BookingStatus.CONFIRMED and previous == BookingStatus.PENDING:
+        webhook_events.booking_created(db, booking)
+    elif new == BookingStatus.CANCELLED and previous == BookingStatus.CONFIRMED:
+        webhook_events.booking_cancelled(db, booking)
+    elif new == BookingStatus.NO_SHOW:
+        webhook_events.booking_no_show(db, booking)
 
 
 def record_created(db: Session, ctx: TenantContext, booking: Booking) -> None:

@@ -26,6 +26,7 @@ from hub_app.domain.bookings.queries import (  # noqa: F401  (part of this modul
     ClientSummary, get_booking, list_bookings, list_clients, my_bookings,
 )
 from hub_app.domain.clients.membership import bookable_client
+from hub_app.domain.outbound_webhooks import events as webhook_events
 from hub_app.domain.errors import (
     Conflict, NotAuthenticated, PermissionDenied, PlanLimitReached, ValidationFailed,
 )
@@ -206,6 +207,7 @@ def _book_for(db: Session, ctx: TenantContext, request: BookingRequest, service:
         # own. Both are written by one flush, still in the booking's own context.
         notify(db, booking, "pending" if booking.status == BookingStatus.PENDING else "confirmed", new_booking=True)
         record_created(db, ctx, booking)
+        webhook_events.booking_made(db, booking)
         db.flush()
     return booking
 
@@ -259,6 +261,7 @@ def reschedule_booking(db: Session, ctx: TenantContext, booking_id: int, new_sta
                            calendar_id=old.calendar_id)
             record_created(db, actx, new)
             notify(db, new, "rescheduled", new_booking=True)
+            webhook_events.booking_rescheduled(db, new, old)
             savepoint.commit()
         except BaseException:
             if savepoint.is_active:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from hub_app.domain.accounts.models import AppUser
 from hub_app.domain.bookings.lifecycle import record_created, transition
+from hub_app.domain.outbound_webhooks import events as webhook_events
 from hub_app.domain.bookings.models import Booking, BookingSource, BookingStatus
 from hub_app.domain.bookings.pricing import price_for
 from hub_app.domain.calendly.client import Invitee, ScheduledEvent
@@ -137,6 +138,8 @@ def _create_booking(db: Session, ctx: TenantContext, link: CalendlyEventTypeLink
     db.add(booking)
     db.flush()
     record_created(db, ctx, booking)
+    if booking.status == BookingStatus.CONFIRMED:
+        webhook_events.booking_created(db, booking)
     return booking
 
 

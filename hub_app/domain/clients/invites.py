@@ -27,11 +27,13 @@ from sqlalchemy.orm import Session
 from hub_app.domain.accounts.models import AppUser, UserRole
 from hub_app.domain.accounts.service import ClientDetails, register_client
 from hub_app.domain.audit.service import record
+from hub_app.domain.clients.membership import is_store_client
 from hub_app.domain.clients.models import StoreClient, StoreClientStatus
 from hub_app.domain.clients.unclaimed import claim
 from hub_app.domain.errors import Conflict, NotAuthenticated, PermissionDenied, RateLimited, ValidationFailed
 from hub_app.domain.notifications.models import Channel, Notification, NotificationKind, NotificationStatus
 from hub_app.domain.notifications.outbox import acting_for_store, add_once
+from hub_app.domain.outbound_webhooks import events as webhook_events
 from hub_app.domain.permissions import Feature, require
 from hub_app.domain.stores.models import Store
 from hub_app.domain.tenancy import TenantContext
@@ -232,9 +234,12 @@ def _link(db: Session, ctx: TenantContext, row: StoreClient, user: AppUser) -> S
         db.flush()
         record(db, ctx, entity=existing, action="invite_accepted")
         return existing
+    already_client = is_store_client(db, row.store_id, user.id)
     row.user_id, row.status, row.accepted_at = user.id, StoreClientStatus.ACTIVE, utcnow()
     db.flush()
     record(db, ctx, entity=row, action="invite_accepted")
+    if not already_client:
+        webhook_events.client_created(db, row.store_id, user.id)
     return row
 
 

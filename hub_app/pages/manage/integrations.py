@@ -1,5 +1,5 @@
-"""/manage/integrations: connect Calendly (token, webhook, event types → calendar and service)
-and set up online payments (the store's Stripe account)."""
+"""/manage/integrations: connect Calendly (token, webhook, event types → calendar and service),
+set up online payments (the store's Stripe account), and give integrators API keys and webhooks."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import reflex as rx
 
 from hub_app.pages.components import tr
 from hub_app.pages.manage import ui
+from hub_app.pages.manage.api_access_section import api_access_sections
 from hub_app.pages.manage.layout import manage_page, register_section
+from hub_app.state.manage.api_access import ApiAccessState
 from hub_app.state.manage.integrations import IntegrationsState as S
 
 STATE_COLORS = {"connected": "green", "broken": "red", "disconnected": "gray", "not_connected": "gray"}
@@ -260,7 +262,7 @@ def payments_section() -> rx.Component:
 
 
 def content() -> rx.Component:
-    return rx.vstack(calendly_section(), payments_section(), spacing="4", width="100%")
+    return rx.vstack(calendly_section(), payments_section(), api_access_sections(), spacing="4", width="100%")
 
 
 def integrations_page() -> rx.Component:
@@ -268,4 +270,4 @@ def integrations_page() -> rx.Component:
 
 
 def register(app: rx.App) -> None:
-    register_section(app, "/manage/integrations", integrations_page, [S.load])
+    register_section(app, "/manage/integrations", integrations_page, [S.load, ApiAccessState.load])

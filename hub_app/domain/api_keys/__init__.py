@@ -1,0 +1,1 @@
+"""Per-store API keys: an integrator's credential for the REST API, scoped to one store."""
