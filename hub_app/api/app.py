@@ -22,6 +22,7 @@ from fastapi.responses import JSONResponse
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
+from hub_app.api.embed_assets import router as embed_assets_router
 from hub_app.api.routers import V1_ROUTER_MODULES
 from hub_app.api.v1.errors import install_error_handlers
 from hub_app.api.v1.ranges import RANGE_RULE
@@ -188,6 +189,7 @@ def create_api() -> FastAPI:
     app.mount("/api/v1", create_v1_app())
     include_webhooks(app)
     include_calendar_feeds(app)
+    app.include_router(embed_assets_router)  # /embed.js and /embed/frame.js
     mount_uploads(app)
     mount_admin(app)
     # Answers no route gives (a path the mounts cannot match, such as /api/v1/a%0Ab) and errors

@@ -260,7 +260,7 @@ def details_step() -> rx.Component:
     )
 
 
-def done_step() -> rx.Component:
+def done_step(embedded: bool = False) -> rx.Component:
     c = BookingState.confirmation
     return rx.vstack(
         rx.heading(rx.cond(c["pending"] != "", tr("wizard.pending_title"), tr("wizard.done_title")),
@@ -291,7 +291,8 @@ def done_step() -> rx.Component:
             rx.cond(c["subscribe"] != "", rx.button(tr("wizard.subscribe"), on_click=BookingState.subscribe,
                                                     id="subscribe")),
             rx.button(tr("wizard.download_ics"), on_click=BookingState.download_ics, variant="outline", id="download-ics"),
-            rx.link(rx.button(tr("wizard.my_bookings")), href="/account"),
+            # Framed on another site, the account opens in a tab of its own, not inside the frame.
+            rx.link(rx.button(tr("wizard.my_bookings")), href="/account", is_external=embedded),
             rx.button(tr("wizard.book_again"), on_click=BookingState.book_again, variant="ghost"),
             spacing="3",
             wrap="wrap",
@@ -301,13 +302,15 @@ def done_step() -> rx.Component:
     )
 
 
-def wizard() -> rx.Component:
+def wizard(embedded: bool = False) -> rx.Component:
+    """The steps; `embedded` (the /embed page on a store's own site) leaves out the way back to the
+    store page, which the host site is."""
     return rx.vstack(
         rx.hstack(
             rx.heading(tr("wizard.title") + " · " + StoreState.store["name"], size="7", as_="h1"),
             wrap="wrap",
         ),
-        rx.link("← " + StoreState.store["name"], href="/" + StoreState.store["slug"]),
+        *([] if embedded else [rx.link("← " + StoreState.store["name"], href="/" + StoreState.store["slug"])]),
         progress(),
         rx.cond(BookingState.step != "done", summary()),
         rx.match(
@@ -317,7 +320,7 @@ def wizard() -> rx.Component:
             ("time", time_step()),
             ("persons", persons_step()),
             ("details", details_step()),
-            ("done", done_step()),
+            ("done", done_step(embedded)),
             service_step(),
         ),
         spacing="4",

@@ -7,6 +7,7 @@ from decimal import Decimal
 import reflex as rx
 
 from hub_app.db import unit_of_work
+from hub_app.domain.embedding.rules import accent_or_default, text_color_on
 from hub_app.domain.errors import NotFound
 from hub_app.domain.scheduling.models import PriceType, Service
 from hub_app.domain.stores.public import bookable_services, store_photos
@@ -52,6 +53,9 @@ def persons_label(facts: dict[str, str], locale: str) -> str:
     return t("store.persons_range", locale, low=low, high=high)
 
 
+EMBED_PREFIX = "embed"
+
+
 class StoreState(SessionState):
     # "loading" until on_load ran, then "found" or "missing" (an unknown slug still gets HTTP
     # 200 from the dynamic route, so the page renders the not-found view from this).
@@ -79,8 +83,15 @@ class StoreState(SessionState):
     def contact_line(self) -> str:
         return " · ".join(v for v in (self.store.get("phone", ""), self.store.get("email", "")) if v)
 
+    def _path_parts(self) -> tuple[list[str], int]:
+        """The path's segments and where the slug is: /<slug>/..., or /embed/<slug> (the wizard
+        framed on the store's own site)."""
+        parts = str(self.router.url.path or "").strip("/").split("/")
+        return parts, 1 if parts[0] == EMBED_PREFIX and len(parts) > 1 else 0
+
     def _slug_param(self) -> str:
-        return str(self.router.url.path.strip("/").split("/")[0] if self.router.url.path else "")
+        parts, at = self._path_parts()
+        return parts[at]
 
     @rx.event
     def load_store(self):
@@ -97,9 +108,9 @@ class StoreState(SessionState):
             return
         if store.slug != slug:
             # An old slug (or different letter case): send the reader to the store's current address.
-            rest = self.router.url.path.strip("/").split("/", 1)[1:]
+            parts, at = self._path_parts()
             query = f"?{self.router.url.query}" if self.router.url.query else ""
-            return rx.redirect("/" + "/".join([store.slug, *rest]) + query)
+            return rx.redirect("/" + "/".join([*parts[:at], store.slug, *parts[at + 1:]]) + query)
         with unit_of_work(TenantContext.anonymous(store.id, locale=self._loc())) as db:
             services = bookable_services(db, TenantContext.anonymous(store.id, locale=self._loc()))
             photos = store_photos(db, TenantContext.anonymous(store.id, locale=self._loc()))
@@ -114,6 +125,10 @@ class StoreState(SessionState):
             "description": store.description or "",
             "timezone": store.timezone,
             "currency": store.currency,
+            # Read by the embed page: where it may report a booking, and its colours.
+            "embed_domains": " ".join(store.embed_domains or ()),
+            "accent": accent_or_default(store.embed_accent_color),
+            "accent_text": text_color_on(accent_or_default(store.embed_accent_color)),
         }
         self._service_facts = [service_facts(s) for s in services]
         self.photos = [
