@@ -16,6 +16,7 @@ from starlette.types import ASGIApp
 
 from hub_app.api.app import wrap_reflex
 from hub_app.pages import register_pages
+from hub_app.pages.embed import framed_storage_fallback
 from hub_app.security.cors import CrossOriginPolicy
 from hub_app.settings import get_settings
 
@@ -76,6 +77,8 @@ app = HubApp(
     # A callable, not an instance: Reflex calls it with its own ASGI app each time it builds
     # the backend, and we return a NEW FastAPI app wrapping it (see hub_app/api/app.py).
     api_transformer=wrap_reflex,
+    # Before the app's own scripts: the /embed page framed on a site whose browser refuses it storage.
+    head_components=[framed_storage_fallback()],
 )
 register_pages(app)
 app.register_lifespan_task(database_role_check)

@@ -8,7 +8,10 @@ content's height, and Escape (close the overlay). It reads what to report from t
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import reflex as rx
+from reflex_components_core.el.elements.scripts import Script
 
 from hub_app.pages.booking import wizard
 from hub_app.pages.components import language_button, loading_view, not_found_view, tr
@@ -16,6 +19,13 @@ from hub_app.state.booking import BookingState
 from hub_app.state.store import StoreState
 
 FRAME_SCRIPT = "/embed/frame.js"
+STORAGE_FALLBACK = Path(__file__).with_name("embed_storage_fallback.js")
+
+
+def framed_storage_fallback() -> rx.Component:
+    """An inline script for the head of every page (the static HTML cannot differ per route): it
+    must run before the app's modules read localStorage, and acts only inside a frame."""
+    return Script.create(STORAGE_FALLBACK.read_text(encoding="utf-8"))
 
 
 def report_element() -> rx.Component:

@@ -29,9 +29,10 @@
     return origin && listed.indexOf(origin) >= 0 ? origin : "";
   }
 
-  function post(message) {
+  function post(message) {  // true when sent (the origins arrive with the store, after the first checks)
     var origin = target();
     if (origin) { window.parent.postMessage(message, origin); }
+    return !!origin;
   }
 
   var reported = "";
@@ -41,9 +42,7 @@
     var el = info();
     if (!el) { return; }
     var id = el.getAttribute("data-booking-id") || "";
-    if (id && id !== reported) {
-      reported = id;
-      post({
+    if (id && id !== reported && post({
         type: "appointment-hub:booked",
         store: el.getAttribute("data-store") || "",
         booking: {
@@ -51,12 +50,12 @@
           start: el.getAttribute("data-booking-start") || "",
           service: el.getAttribute("data-booking-service") || ""
         }
-      });
+      })) {
+      reported = id;
     }
     var height = Math.ceil(document.documentElement.scrollHeight);
-    if (height !== lastHeight) {
+    if (height !== lastHeight && post({ type: "appointment-hub:resize", height: height })) {
       lastHeight = height;
-      post({ type: "appointment-hub:resize", height: height });
     }
   }
 
