@@ -260,6 +260,15 @@ def details_step() -> rx.Component:
     )
 
 
+def pay_control(embedded: bool) -> rx.Component:
+    """Stripe Checkout refuses to be framed: inside another site's frame, paying continues in a tab
+    of its own, from the account page, opened by a real link (a window opened after the server's
+    answer would be stopped by popup blockers)."""
+    if embedded:
+        return rx.link(rx.button(tr("wizard.pay_now"), id="pay-now"), href="/account", is_external=True)
+    return rx.button(tr("wizard.pay_now"), on_click=BookingState.pay_now, id="pay-now")
+
+
 def done_step(embedded: bool = False) -> rx.Component:
     c = BookingState.confirmation
     return rx.vstack(
@@ -287,7 +296,7 @@ def done_step(embedded: bool = False) -> rx.Component:
         ),
         notice(BookingState.form_error, id_="form-error"),
         rx.flex(
-            rx.cond(c["pending"] != "", rx.button(tr("wizard.pay_now"), on_click=BookingState.pay_now, id="pay-now")),
+            rx.cond(c["pending"] != "", pay_control(embedded)),
             rx.cond(c["subscribe"] != "", rx.button(tr("wizard.subscribe"), on_click=BookingState.subscribe,
                                                     id="subscribe")),
             rx.button(tr("wizard.download_ics"), on_click=BookingState.download_ics, variant="outline", id="download-ics"),
