@@ -178,9 +178,11 @@ class CrossOriginPolicy:
         out.update({
             "Access-Control-Allow-Origin": origin,
             "Access-Control-Allow-Methods": ", ".join(grant.methods),
-            "Access-Control-Allow-Headers": ", ".join(asked if grant.headers is None else grant.headers),
             "Access-Control-Max-Age": MAX_AGE,
         })
+        allowed_headers = asked if grant.headers is None else grant.headers
+        if allowed_headers:
+            out["Access-Control-Allow-Headers"] = ", ".join(allowed_headers)
         if grant.credentials:
             out["Access-Control-Allow-Credentials"] = "true"
         await PlainTextResponse("", status_code=204, headers=out)(scope, receive, send)

@@ -104,7 +104,7 @@ def test_a_listed_site_gets_cors_only_on_its_stores_public_booking_endpoints(liv
     assert status == 403 and cors_headers(headers) == {}
 
 
-def test_the_apps_own_pages_keep_working_cross_checks(live_app, stores):
+def test_the_apps_own_origin_is_allowed_with_credentials_but_not_on_admin(live_app, stores):
     own = live_app.base_url
     status, headers, _ = request(live_app, "GET", "/api/v1/stores/" + stores[0].slug, {"Origin": own})
     assert status == 200 and headers["access-control-allow-origin"] == own
