@@ -11,7 +11,6 @@ import contextlib
 import logging
 
 import reflex as rx
-
 from starlette.types import ASGIApp
 
 from hub_app.api.app import wrap_reflex
