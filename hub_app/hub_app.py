@@ -11,10 +11,13 @@ import contextlib
 import logging
 
 import reflex as rx
+from starlette.types import ASGIApp
 
 from hub_app.api.app import wrap_reflex
 from hub_app.pages import register_pages
 from hub_app.pages.app_head import STYLESHEETS, head_components
+from hub_app.pages.embed import framed_storage_fallback
+from hub_app.security.cors import CrossOriginPolicy
 from hub_app.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -56,12 +59,28 @@ async def database_role_check():
     yield
 
 
-app = rx.App(
+class HubApp(rx.App):
+    """Reflex's app with our cross-origin policy around everything it serves.
+
+    Reflex wraps the backend in Starlette's CORS middleware reflecting any Origin with
+    credentials (its `cors_allowed_origins` default), outside our `api_transformer`. The server
+    calls the app object to get the ASGI app (a factory), so the policy goes around that:
+    it answers preflights itself and rewrites every Access-Control-* header
+    (hub_app/security/cors.py).
+    """
+
+    def __call__(self) -> ASGIApp:
+        return CrossOriginPolicy(super().__call__())
+
+
+app = HubApp(
     # A callable, not an instance: Reflex calls it with its own ASGI app each time it builds
     # the backend, and we return a NEW FastAPI app wrapping it (see hub_app/api/app.py).
     api_transformer=wrap_reflex,
-    # The manifest, theme colour and home-screen icon on every page; the contrast fixes.
-    head_components=head_components(),
+    # First, before the app's own scripts: the /embed page framed on a site whose browser refuses
+    # it storage. Then the manifest, theme colour and home-screen icon on every page.
+    head_components=[framed_storage_fallback(), *head_components()],
+    # The contrast fixes.
     stylesheets=STYLESHEETS,
 )
 register_pages(app)

@@ -39,14 +39,19 @@ class StoreAdmin(HubModelView, model=Store):
     column_filters = [BooleanFilter(Store.stripe_enabled), BooleanFilter(Store.is_active)]
     column_labels = column_labels("name", "slug", "city", "manager_user_id", "stripe_enabled",
                                   "current_subscription_plan_id", "is_active", "created_at", "timezone",
-                                  "currency", "locale", "address", "country", "phone_number", "email", "description")
+                                  "currency", "locale", "address", "country", "phone_number", "email", "description",
+                                  "embed_domains", "embed_accent_color")
     form_columns = [
         "name", "slug", "address", "city", "country", "phone_number", "email", "description", "timezone",
         "locale", "currency", "cancellation_cutoff_hours", "min_notice_minutes", "booking_horizon_days",
         "payment_hold_minutes", "reminder_hours_before", "stripe_enabled", "is_active",
-        "current_subscription_plan_id",
+        "current_subscription_plan_id", "embed_domains", "embed_accent_color",
     ]
     fk_selects = ("current_subscription_plan_id",)
+    form_args = {
+        # A JSON list: ["https://salon.example"]. The domain checks each site (see rules.py).
+        "embed_domains": {"description": label("hint.embed_domains")},
+    }
 
     async def update_model(self, request: Request, pk: str, data: dict) -> Any:
         allowed = EDITABLE_FIELDS | ADMIN_ONLY_FIELDS

@@ -22,6 +22,7 @@ from fastapi.responses import JSONResponse
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
+from hub_app.api.embed_assets import router as embed_assets_router
 from hub_app.api.routers import V1_ROUTER_MODULES
 from hub_app.api.seo import sitemap
 from hub_app.api.seo.store_shell import StorePageHeads
@@ -192,6 +193,7 @@ def create_api() -> FastAPI:
     include_webhooks(app)
     include_calendar_feeds(app)
     app.include_router(sitemap.router)   # /sitemap.xml, /robots.txt
+    app.include_router(embed_assets_router)  # /embed.js and /embed/frame.js
     mount_uploads(app)
     mount_admin(app)
     # Answers no route gives (a path the mounts cannot match, such as /api/v1/a%0Ab) and errors

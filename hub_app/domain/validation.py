@@ -15,7 +15,7 @@ SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,78})[a-z0-9]$")
 # Paths the app itself owns; a store slug may not shadow them.
 RESERVED_SLUGS = frozenset({
     "admin", "api", "account", "login", "logout", "register", "manage", "webhooks", "ping", "ready",
-    "metrics", "static", "assets", "uploads", "_event", "_upload", "_health", "404", "docs",
+    "metrics", "static", "assets", "uploads", "_event", "_upload", "_health", "404", "docs", "embed",
 })
 
 

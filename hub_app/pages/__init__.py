@@ -17,6 +17,7 @@ PAGE_MODULES: list[str] = [
     "hub_app.pages.account",
     "hub_app.pages.store",
     "hub_app.pages.booking",
+    "hub_app.pages.embed",
     "hub_app.pages.manage.overview",
     "hub_app.pages.manage.bookings",
     "hub_app.pages.manage.services",

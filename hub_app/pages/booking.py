@@ -268,7 +268,16 @@ def details_step() -> rx.Component:
     )
 
 
-def done_step() -> rx.Component:
+def pay_control(embedded: bool) -> rx.Component:
+    """Stripe Checkout refuses to be framed: inside another site's frame, paying continues in a tab
+    of its own, from the account page, opened by a real link (a window opened after the server's
+    answer would be stopped by popup blockers)."""
+    if embedded:
+        return rx.link(rx.button(tr("wizard.pay_now"), id="pay-now"), href="/account", is_external=True)
+    return rx.button(tr("wizard.pay_now"), on_click=BookingState.pay_now, id="pay-now")
+
+
+def done_step(embedded: bool = False) -> rx.Component:
     c = BookingState.confirmation
     return rx.vstack(
         step_heading(rx.cond(c["pending"] != "", tr("wizard.pending_title"), tr("wizard.done_title")),
@@ -295,11 +304,12 @@ def done_step() -> rx.Component:
         ),
         notice(BookingState.form_error, id_="form-error"),
         rx.flex(
-            rx.cond(c["pending"] != "", rx.button(tr("wizard.pay_now"), on_click=BookingState.pay_now, id="pay-now")),
+            rx.cond(c["pending"] != "", pay_control(embedded)),
             rx.cond(c["subscribe"] != "", rx.button(tr("wizard.subscribe"), on_click=BookingState.subscribe,
                                                     id="subscribe")),
             rx.button(tr("wizard.download_ics"), on_click=BookingState.download_ics, variant="outline", id="download-ics"),
-            rx.link(rx.button(tr("wizard.my_bookings")), href="/account"),
+            # Framed on another site, the account opens in a tab of its own, not inside the frame.
+            rx.link(rx.button(tr("wizard.my_bookings")), href="/account", is_external=embedded),
             rx.button(tr("wizard.book_again"), on_click=BookingState.book_again, variant="ghost"),
             spacing="3",
             wrap="wrap",
@@ -309,13 +319,15 @@ def done_step() -> rx.Component:
     )
 
 
-def wizard() -> rx.Component:
+def wizard(embedded: bool = False) -> rx.Component:
+    """The steps; `embedded` (the /embed page on a store's own site) leaves out the way back to the
+    store page, which the host site is."""
     return rx.vstack(
         rx.hstack(
             rx.heading(tr("wizard.title") + " · " + StoreState.store["name"], size="7", as_="h1"),
             wrap="wrap",
         ),
-        rx.link("← " + StoreState.store["name"], href="/" + StoreState.store["slug"]),
+        *([] if embedded else [rx.link("← " + StoreState.store["name"], href="/" + StoreState.store["slug"])]),
         progress(),
         rx.cond(BookingState.step != "done", summary()),
         rx.match(
@@ -325,7 +337,7 @@ def wizard() -> rx.Component:
             ("time", time_step()),
             ("persons", persons_step()),
             ("details", details_step()),
-            ("done", done_step()),
+            ("done", done_step(embedded)),
             service_step(),
         ),
         spacing="4",

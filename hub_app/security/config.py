@@ -42,8 +42,17 @@ class SecuritySettings(BaseSettings):
     # above the stalls of a host saturated by password hashing, which is when the limits matter.
     rate_limit_redis_timeout_seconds: float = Field(default=REDIS_TIMEOUT_SECONDS, gt=0, le=30)
 
+    # Origins of the app itself besides PUBLIC_BASE_URL's (comma separated, e.g. a second public
+    # name of the same deployment): they get CORS with credentials everywhere but /admin. Stores'
+    # embedding sites get CORS only on their own store's public booking endpoints (hub_app/security/cors.py).
+    cors_allowed_origins: str = ""
+
     # When set, GET /metrics needs `Authorization: Bearer <token>`; otherwise restrict it at the proxy.
     metrics_token: str | None = None
+
+    @property
+    def extra_app_origins(self) -> list[str]:
+        return [part.strip().rstrip("/").lower() for part in self.cors_allowed_origins.split(",") if part.strip()]
 
     @property
     def trusted_proxy_list(self) -> list[str]:

@@ -7,14 +7,23 @@ another origin; other sites may not frame the app. The API docs page (Swagger UI
 bundle from jsDelivr, so that one path gets a policy naming it. Uploaded files (store photos)
 are served with a policy that runs nothing.
 
+The embed pages (`/embed/<slug>`, the booking wizard for a store's own website) are the one
+exception to "no framing": their `frame-ancestors` names 'self' and exactly the store's listed
+sites (`store.embed_domains`, read through the short per-process cache of
+hub_app.domain.embedding.policy), and they carry no X-Frame-Options, which cannot express a list.
+
 HSTS is sent only when the request came over HTTPS (behind a TLS proxy: set TRUSTED_PROXIES so
 X-Forwarded-Proto is believed); over plain HTTP it would be ignored or, worse, lock a dev host.
 """
 
 from __future__ import annotations
 
+import re
+
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from hub_app.security.cors import policy_for
 
 PAGE_CSP = "; ".join([
     "default-src 'self'",
@@ -42,6 +51,7 @@ DOCS_CSP = "; ".join([
 UPLOAD_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox; frame-ancestors 'none'"
 DOCS_PATHS = ("/api/v1/docs",)
 UPLOAD_PREFIX = "/uploads/"
+EMBED_PAGE = re.compile(r"^/embed/(?P<slug>[A-Za-z0-9-]{1,80})/?$")
 HSTS = "max-age=31536000; includeSubDomains"
 
 COMMON_HEADERS = {
@@ -61,6 +71,20 @@ def csp_for(path: str) -> str:
     return PAGE_CSP
 
 
+def embed_csp(origins: tuple[str, ...]) -> str:
+    """The page policy, framable by the app itself and by exactly `origins`."""
+    return PAGE_CSP.replace("frame-ancestors 'none'", " ".join(("frame-ancestors 'self'", *origins)))
+
+
+async def embed_page_csp(path: str) -> str | None:
+    """The policy of an embed page, or None when `path` is not one."""
+    found = EMBED_PAGE.match(path)
+    if found is None:
+        return None
+    policy = await policy_for(found["slug"].lower())
+    return embed_csp(policy.origins if policy is not None else ())
+
+
 class SecurityHeadersMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -70,14 +94,16 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         https = scope.get("scheme") == "https"
-        csp = csp_for(scope["path"])
+        framed_csp = await embed_page_csp(scope["path"])
+        csp = framed_csp or csp_for(scope["path"])
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 # A route that chose its own value (say, a different CSP) keeps it.
                 for name, value in COMMON_HEADERS.items():
-                    headers.setdefault(name, value)
+                    if not (framed_csp and name == "X-Frame-Options"):
+                        headers.setdefault(name, value)
                 headers.setdefault("Content-Security-Policy", csp)
                 if https:
                     headers.setdefault("Strict-Transport-Security", HSTS)

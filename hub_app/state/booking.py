@@ -380,6 +380,7 @@ class BookingState(StoreState):
         pending = booking.status == BookingStatus.PENDING
         return {
             "id": str(booking.id),
+            "start": booking.start_at.astimezone(ZoneInfo(tz)).isoformat(),
             "service": self.service.get("name", ""),
             "when": format_datetime(booking.start_at, tz, loc, "full"),
             "persons": str(booking.number_of_persons),

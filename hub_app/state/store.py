@@ -11,6 +11,7 @@ import reflex as rx
 from babel.dates import get_day_names
 
 from hub_app.db import unit_of_work
+from hub_app.domain.embedding.rules import accent_or_default, text_color_on
 from hub_app.domain.errors import NotFound
 from hub_app.domain.scheduling.models import PriceType, Service
 from hub_app.domain.stores.next_free import next_free_starts
@@ -76,6 +77,9 @@ def wizard_href(slug: str, service_id: str, start_iso: str = "") -> str:
     on that time when it is still free)."""
     href = f"/{slug}/book?service={quote(service_id)}"
     return href + (f"&start={quote(start_iso, safe='')}" if start_iso else "")
+
+
+EMBED_PREFIX = "embed"
 
 
 class StoreState(SessionState):
@@ -148,8 +152,15 @@ class StoreState(SessionState):
     def contact_line(self) -> str:
         return " · ".join(v for v in (self.store.get("phone", ""), self.store.get("email", "")) if v)
 
+    def _path_parts(self) -> tuple[list[str], int]:
+        """The path's segments and where the slug is: /<slug>/..., or /embed/<slug> (the wizard
+        framed on the store's own site)."""
+        parts = str(self.router.url.path or "").strip("/").split("/")
+        return parts, 1 if parts[0] == EMBED_PREFIX and len(parts) > 1 else 0
+
     def _slug_param(self) -> str:
-        return str(self.router.url.path.strip("/").split("/")[0] if self.router.url.path else "")
+        parts, at = self._path_parts()
+        return parts[at]
 
     @rx.event
     def load_store(self):
@@ -181,9 +192,9 @@ class StoreState(SessionState):
             return
         if store.slug != slug:
             # An old slug (or different letter case): send the reader to the store's current address.
-            rest = self.router.url.path.strip("/").split("/", 1)[1:]
+            parts, at = self._path_parts()
             query = f"?{self.router.url.query}" if self.router.url.query else ""
-            return rx.redirect("/" + "/".join([store.slug, *rest]) + query)
+            return rx.redirect("/" + "/".join([*parts[:at], store.slug, *parts[at + 1:]]) + query)
         ctx = TenantContext.anonymous(store.id, locale=self._loc())
         with unit_of_work(ctx) as db:
             services = bookable_services(db, ctx)
@@ -200,6 +211,10 @@ class StoreState(SessionState):
             "timezone": store.timezone,
             "currency": store.currency,
             "summary": summary_line(store, [s.name for s in services]),
+            # Read by the embed page: where it may report a booking, and its colours.
+            "embed_domains": " ".join(store.embed_domains or ()),
+            "accent": accent_or_default(store.embed_accent_color),
+            "accent_text": text_color_on(accent_or_default(store.embed_accent_color)),
         }
         self._service_facts = [service_facts(s) for s in services]
         # The grid shows the 480 px thumbnails (a fraction of the bytes); each opens the full photo.

@@ -55,6 +55,7 @@ NO_IDS = {
     ("NotificationsState", "save_template"),      # kind, channel, language, texts
     ("NotificationsState", "save_reminder_hours"),
     ("StoreSettingsState", "save"),               # the manager's own store's details
+    ("StoreSettingsState", "save_embedding"),     # sites and colour of the manager's own store
     ("SubscriptionState", "upgrade"),             # plans are platform-wide, not a store's rows
     ("ClientsState", "invite"),                   # an email address, invited to the manager's store
     ("ApiAccessState", "create_key"),             # a name and a scope, for the manager's store

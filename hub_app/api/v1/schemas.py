@@ -167,6 +167,8 @@ class StoreOut(BaseModel):
     reminder_hours_before: int
     payments_enabled: bool
     is_active: bool
+    embed_domains: list[str] = Field(description="Sites that may embed the booking flow (exact origins).")
+    embed_accent_color: str | None = Field(description="Accent of the embedded button and wizard, #rrggbb.")
 
 
 class ManagerIn(Input):
@@ -225,6 +227,8 @@ class StorePatch(Input):
     reminder_hours_before: Policy = None
     stripe_enabled: bool = None
     is_active: bool = None
+    embed_domains: Annotated[list[Text(300)], Field(max_length=50)] | None = None
+    embed_accent_color: Text(20) | None = None
 
 
 # --- calendars ------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ def store_out(store: Store, requested_slug: str | None = None) -> schemas.StoreO
         min_notice_minutes=store.min_notice_minutes, booking_horizon_days=store.booking_horizon_days,
         payment_hold_minutes=store.payment_hold_minutes, reminder_hours_before=store.reminder_hours_before,
         payments_enabled=store.stripe_enabled, is_active=store.is_active,
+        embed_domains=list(store.embed_domains or ()), embed_accent_color=store.embed_accent_color,
     )
 
 

@@ -22,6 +22,8 @@ class Store(Timestamped, table=True):
         sa.CheckConstraint("booking_horizon_days > 0", name="ck_store_horizon"),
         sa.CheckConstraint("payment_hold_minutes > 0", name="ck_store_hold"),
         sa.CheckConstraint("length(currency) = 3", name="ck_store_currency"),
+        sa.CheckConstraint("embed_accent_color IS NULL OR length(embed_accent_color) = 7",
+                           name="ck_store_embed_accent_color"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -60,6 +62,14 @@ class Store(Timestamped, table=True):
     payment_hold_minutes: int = Field(default=15, nullable=False)
     reminder_hours_before: int = Field(default=24, nullable=False)
     is_active: bool = Field(default=True, nullable=False)
+    # Embedding the booking flow on the store's own website (hub_app/domain/embedding): the origins
+    # ("https://salon.example") that may frame /embed/<slug> and call its public booking endpoints
+    # from the browser, and the accent colour ("#0d7a6f") of the button and the wizard there.
+    embed_domains: list[str] = Field(
+        default_factory=list,
+        sa_column=sa.Column(sa.JSON, nullable=False, server_default="[]"),
+    )
+    embed_accent_color: str | None = Field(default=None, max_length=7)
 
 
 class StoreSlugRedirect(Timestamped, table=True):

@@ -14,6 +14,8 @@ from hub_app.domain.accounts.service import (
     create_user, session_token_hash, user_for_token,
 )
 from hub_app.domain.audit.service import record_change, snapshot
+from hub_app.domain.embedding.policy import policy_changed
+from hub_app.domain.embedding.rules import check_accent_color, check_embed_domains
 from hub_app.domain.errors import NotFound, ValidationFailed, unknown_fields
 from hub_app.domain.permissions import Feature, require
 from hub_app.domain.stores.models import Store, StoreSlugRedirect
@@ -52,7 +54,9 @@ EDITABLE_FIELDS = {
     "name", "slug", "address", "city", "country", "phone_number", "email", "description",
     "timezone", "locale", "currency", "cancellation_cutoff_hours", "min_notice_minutes",
     "booking_horizon_days", "payment_hold_minutes", "reminder_hours_before",
+    "embed_domains", "embed_accent_color",
 }
+EMBED_FIELDS = {"slug", "is_active", "embed_domains", "embed_accent_color"}  # what embedding reads
 ADMIN_ONLY_FIELDS = {"stripe_enabled", "is_active", "current_subscription_plan_id"}
 _NON_NEGATIVE = ("cancellation_cutoff_hours", "min_notice_minutes", "reminder_hours_before")
 _POSITIVE = ("booking_horizon_days", "payment_hold_minutes")
@@ -104,6 +108,7 @@ def _clean(values: dict, locale: str | None) -> dict:
     errors: dict[str, str] = {}
     checks = {
         "slug": check_slug, "timezone": check_timezone, "currency": check_currency, "locale": check_locale,
+        "embed_domains": check_embed_domains, "embed_accent_color": check_accent_color,
     }
     for name, check in checks.items():
         if name in out:
@@ -187,5 +192,7 @@ def update_store(db: Session, ctx: TenantContext, store_id: int, changes: dict) 
         setattr(store, name, value)
     # Every edit is audited here, whoever makes it (manager dashboard, API, admin).
     record_change(db, ctx, store, before, store_id=store.id)
+    if set(values) & EMBED_FIELDS:
+        policy_changed(db)
     db.flush()
     return store

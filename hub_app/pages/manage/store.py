@@ -7,6 +7,7 @@ import reflex as rx
 from hub_app.pages.components import tr
 from hub_app.pages.manage import ui
 from hub_app.pages.manage.layout import manage_page, register_section
+from hub_app.pages.manage.store_embedding import embedding_section
 from hub_app.state.manage.store import StoreSettingsState as S
 
 PHOTO_TYPES = {"image/jpeg": [".jpg", ".jpeg"], "image/png": [".png"], "image/webp": [".webp"]}
@@ -119,7 +120,7 @@ def photos() -> rx.Component:
 
 
 def content() -> rx.Component:
-    return rx.vstack(details_form(), photos(), spacing="4", width="100%")
+    return rx.vstack(details_form(), photos(), embedding_section(), spacing="4", width="100%")
 
 
 def store_page() -> rx.Component:

@@ -5,8 +5,12 @@ from __future__ import annotations
 from hub_app.db import unit_of_work
 from hub_app.domain.dashboard import photos
 from hub_app.domain.dashboard.access import dashboard_store
+from hub_app.domain.embedding.rules import DEFAULT_ACCENT
+from hub_app.domain.embedding.snippet import embed_url, iframe_tag, script_tag
 from hub_app.domain.stores.service import EDITABLE_FIELDS, update_store
 from hub_app.domain.tenancy import TenantContext
+from hub_app.i18n import t
+from hub_app.settings import get_settings
 
 TEXT_FIELDS = ("name", "slug", "address", "city", "country", "phone_number", "email", "description", "timezone",
                "locale", "currency")
@@ -61,3 +65,28 @@ def delete_photo(ctx: TenantContext, photo_id: int) -> None:
 def caption_photo(ctx: TenantContext, photo_id: int, caption: str) -> None:
     with unit_of_work(ctx) as db:
         photos.set_caption(db, ctx, photo_id, caption)
+
+
+def embedding_form(ctx: TenantContext) -> dict[str, str]:
+    """The embedding settings as typed (one site per line), and what the manager copies."""
+    base = get_settings().public_base_url
+    with unit_of_work(ctx) as db:
+        store = dashboard_store(db, ctx)
+        return {
+            "embed_domains": "\n".join(store.embed_domains or ()),
+            "embed_accent_color": store.embed_accent_color or "",
+            "default_accent": DEFAULT_ACCENT,
+            "script_tag": script_tag(base, store.slug),
+            "iframe_url": embed_url(base, store.slug),
+            "iframe_tag": iframe_tag(base, store.slug, t("embed.dialog", ctx.locale)),
+        }
+
+
+def save_embedding(ctx: TenantContext, form: dict) -> dict[str, str]:
+    """Save the sites and the colour; the domain checks each site and names a bad one."""
+    changes = {"embed_domains": str(form.get("embed_domains") or ""),
+               "embed_accent_color": str(form.get("embed_accent_color") or "").strip() or None}
+    with unit_of_work(ctx) as db:
+        store = dashboard_store(db, ctx)
+        update_store(db, ctx, store.id, changes)
+    return embedding_form(ctx)

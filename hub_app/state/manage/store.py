@@ -16,6 +16,8 @@ from hub_app.state.manage.base import ManageState, parse_id
 class StoreSettingsState(ManageState):
     details: dict[str, str] = {}
     details_key: int = 0
+    embedding: dict[str, str] = {}   # sites, colour, and the snippet to copy (actions.embedding_form)
+    embedding_key: int = 0
     photos: list[dict[str, str]] = []
     uploading: bool = False
 
@@ -25,6 +27,8 @@ class StoreSettingsState(ManageState):
 
     def _load(self, ctx) -> None:
         self.details = actions.store_form(ctx)
+        self.embedding = actions.embedding_form(ctx)
+        self.embedding_key += 1
         self.photos = actions.photo_rows(ctx)
         self.details_key += 1
 
@@ -42,6 +46,15 @@ class StoreSettingsState(ManageState):
             self.details_key += 1
             self._refresh_store_info()
             self.notice_text = t("manage.saved", self._loc())
+
+    @rx.event
+    def save_embedding(self, form: dict):
+        # What was typed stays in the form when a site is refused.
+        self.embedding = {**self.embedding, **{k: str(v) for k, v in form.items()}}
+        saved = self._attempt(lambda ctx: actions.save_embedding(ctx, form), t("manage.saved", self._loc()))
+        if saved is not None:
+            self.embedding = saved
+            self.embedding_key += 1
 
     @rx.event
     async def upload_photos(self, files: list[rx.UploadFile]):
