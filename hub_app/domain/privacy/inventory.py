@@ -28,6 +28,8 @@ SUBJECT = {
 ACTOR = {
     ("audit_log", "actor_user_id"): "who made a change",
     ("blocked_period", "created_by_user_id"): "the staff member who blocked time",
+    ("api_key", "created_by_user_id"): "the staff member who made an API key",
+    ("webhook_endpoint", "created_by_user_id"): "the staff member who registered a webhook endpoint",
     ("booking", "cancelled_by_user_id"): "who cancelled a booking",
     ("store", "manager_user_id"): "a store's primary manager",
     ("store_client", "invited_by_user_id"): "the staff member who sent an invitation",
