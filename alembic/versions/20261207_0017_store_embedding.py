@@ -3,7 +3,7 @@ allowed to frame `/embed/<slug>` and to call the store's public booking endpoint
 browser) and `store.embed_accent_color` (the "Book online" button and the wizard's accent).
 
 Revision ID: 0017
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-07
 
 Both are columns of `store`, which is readable by anyone (its public page) and has no row-level
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0017"
-down_revision: Union[str, Sequence[str], None] = "0014"
+down_revision: Union[str, Sequence[str], None] = "0015"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
