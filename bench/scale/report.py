@@ -53,6 +53,16 @@ def markdown(levels: list[dict], memory: dict | None, context: dict) -> str:
         sizes = {s["label"]: s["bookings"] for s in level["stores_under_test"]}
         lines.append(f"| {level['label']} | {level['stores']:,} | {level['bookings']:,} | {sizes.get('biggest', 0):,} | "
                      f"{sizes.get('median', 0):,} | {level['seconds']} s | {level['load_before'][0]} |")
+    generated = [level for level in levels if level.get("generation")]
+    if generated:
+        lines += ["", "| level | generation (fresh database, migrate, COPY, indexes, checks, vacuum) | rows | "
+                      "rows/s during COPY | phases (s) |", "|---|---:|---:|---:|---|"]
+        for level in generated:
+            gen = level["generation"]
+            rows = sum(gen["rows"].values())
+            phases = ", ".join(f"{k} {v}" for k, v in gen["phases"].items())
+            lines.append(f"| {level['label']} | {gen['seconds']} s | {rows:,} | "
+                         f"{rows / max(gen['phases'].get('copy', 0), 1e-9):,.0f} | {phases} |")
     header = "| figure | store | " + " | ".join(level["label"] for level in levels) + \
              f" | {last['label']} / {first['label']} (p95) | target at full size |"
     lines += ["", header, "|---|---|" + "---:|" * len(levels) + "---:|---|"]

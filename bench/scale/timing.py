@@ -36,7 +36,7 @@ class Timer:
     """`repeat` timed calls after `warmup` untimed ones; stops early once `budget` seconds of
     timed calls are spent (slow figures at full size), keeping at least three samples."""
 
-    def __init__(self, repeat: int = 20, warmup: int = 2, budget: float = 20.0) -> None:
+    def __init__(self, repeat: int = 20, warmup: int = 2, budget: float = 12.0) -> None:
         self.repeat, self.warmup, self.budget = repeat, warmup, budget
 
     def _enough(self, figure: Figure, spent: float) -> bool:
