@@ -127,3 +127,26 @@ def write(out_dir: Path, levels: list[dict], memory: dict | None, context: dict)
     (out_dir / "scale.md").write_text(markdown(levels, memory, context))
     if levels:
         plot(levels, out_dir / "scale.png")
+
+
+def condensed(levels: list[dict]) -> str:
+    """p95 at every level side by side, for the README."""
+    by_level = [{_key(f): f for f in level["figures"]} for level in levels]
+    lines = ["| figure (p95 ms) | store | " + " | ".join(level["label"] for level in levels) + " | full vs 1x | target |",
+             "|---|---|" + "---:|" * len(levels) + "---:|---|"]
+    for key in [_key(f) for f in levels[-1]["figures"]]:
+        cells = [f"{figures[key]['p95_ms']:.0f}" if key in figures and figures[key]["n"] else "–"
+                 for figures in by_level]
+        start, end = by_level[0].get(key), by_level[-1].get(key)
+        ratio = (f"{end['p95_ms'] / start['p95_ms']:.1f}x"
+                 if start and end and start["n"] and end["n"] and start["p95_ms"] else "")
+        peak = f" (peak {end['peak_mb']} MB)" if end and end.get("peak_mb") is not None else ""
+        lines.append(f"| {key[1]}{peak} | {key[2]} | " + " | ".join(cells) + f" | {ratio} | {verdict(end, start)} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    import sys
+
+    data = json.loads(Path(sys.argv[1]).read_text())
+    print(condensed(data["levels"]))
