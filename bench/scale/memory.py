@@ -69,7 +69,7 @@ async def _traffic(url: str, stores, repeat: int) -> None:
     from bench.scale.page_figures import manager_context
     from hub_app.state.manage.actions_more import store_today
 
-    timer = Timer(repeat=repeat, warmup=1, budget=10)
+    timer = Timer(repeat=repeat, warmup=1, budget=3)
     async with httpx.AsyncClient(base_url=url, timeout=600) as client:
         for store in stores:
             today = store_today(manager_context(store))
@@ -79,7 +79,7 @@ async def _traffic(url: str, stores, repeat: int) -> None:
         await http_figures.admin_figures(client, timer)
 
 
-def measure_memory(database_url: str, repeat: int = 5) -> dict:
+def measure_memory(database_url: str, repeat: int = 3) -> dict:
     namespace = f"hub-scale-{uuid.uuid4().hex[:8]}"
     configure(database_url, namespace)
     prepare(database_url)
@@ -117,7 +117,7 @@ def largest_child(processes: dict[str, float]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.scale.memory")
     parser.add_argument("--database-url", required=True)
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
     result = measure_memory(args.database_url, args.repeat)
