@@ -12,10 +12,12 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
 from datetime import date
+from pathlib import Path
 
 from bench.scale.load import create_database, generate, migrate
 from bench.scale.rows import anchor_today
@@ -30,9 +32,16 @@ def _generate(args: argparse.Namespace) -> None:
         url = create_database(admin, url.rpartition("/")[2])
     started = time.perf_counter()
     migrate(url)
+    migrated = time.perf_counter() - started
     report = generate(url, stores=args.stores, bookings=args.bookings, seed=args.seed, anchor=args.anchor)
     print("\n".join(report.lines()))
     print(f"total with migration: {time.perf_counter() - started:.1f} s")
+    if args.report_json:
+        # The same record `run` keeps for a level it generated (run reads it when it reuses one).
+        Path(args.report_json).write_text(json.dumps({
+            "seconds": round(time.perf_counter() - started, 1), "rows": report.rows,
+            "phases": {"create + migrate": round(migrated, 1), **{k: round(v, 1) for k, v in report.seconds.items()}},
+        }, indent=1))
 
 
 def _run(args: argparse.Namespace) -> None:
@@ -40,7 +49,7 @@ def _run(args: argparse.Namespace) -> None:
 
     run_levels(admin_url=args.admin_url, full_stores=args.full_stores, full_bookings=args.full_bookings,
                seed=args.seed, anchor=args.anchor, repeat=args.repeat, levels=args.levels,
-               keep=not args.drop, out_dir=args.out, reuse=not args.fresh)
+               keep=not args.drop, out_dir=args.out, reuse=not args.fresh, resume=args.resume)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -54,6 +63,7 @@ def main(argv: list[str] | None = None) -> None:
                      help="the 'today' of the data (default: today, UTC); same seed and anchor, same data")
     gen.add_argument("--database-url", required=True)
     gen.add_argument("--create", action="store_true", help="drop and create the database first")
+    gen.add_argument("--report-json", help="also write the generation figures to this file")
     gen.set_defaults(func=_generate)
 
     run = sub.add_parser("run", help="generate and measure every level, write bench/results/")
@@ -65,6 +75,8 @@ def main(argv: list[str] | None = None) -> None:
     run.add_argument("--seed", type=int, default=1)
     run.add_argument("--anchor", type=date.fromisoformat, default=anchor_today())
     run.add_argument("--repeat", type=int, default=20, help="timed repetitions per figure (after warm-up)")
+    run.add_argument("--resume", action="store_true",
+                     help="keep the levels bench/results/scale.json already holds for the same parameters")
     run.add_argument("--drop", action="store_true", help="drop the databases afterwards (default: keep them)")
     run.add_argument("--fresh", action="store_true",
                      help="generate every level again even where a finished load with the same parameters exists")

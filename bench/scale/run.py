@@ -30,7 +30,7 @@ def _subprocess(module: str, *args: str) -> None:
 
 
 def run_levels(*, admin_url: str, full_stores: int, full_bookings: int, seed: int, anchor: date, repeat: int,
-               levels: str, keep: bool, out_dir: str, reuse: bool = True) -> None:
+               levels: str, keep: bool, out_dir: str, reuse: bool = True, resume: bool = False) -> None:
     divisors = [int(d) for d in levels.split(",")]
     smallest = max(divisors)
     out = PROJECT_ROOT / out_dir if not os.path.isabs(out_dir) else Path(out_dir)
@@ -39,6 +39,8 @@ def run_levels(*, admin_url: str, full_stores: int, full_bookings: int, seed: in
                "full": {"stores": full_stores, "bookings": full_bookings}}
     results: list[dict] = []
     memory = None
+    if resume:
+        results, context = _measured_so_far(out, context)
     names = []
     work = Path(tempfile.mkdtemp(prefix="hub-scale-"))
     for divisor in divisors:
@@ -48,8 +50,13 @@ def run_levels(*, admin_url: str, full_stores: int, full_bookings: int, seed: in
         names.append(name)
         url = with_database(admin_url, name)
         generation = None
+        if any(level["label"] == label for level in results):
+            print(f"== {label}: measured already (resumed run)", flush=True)
+            continue
         if reuse and is_generated(admin_url, name, stores, bookings, seed, anchor):
             print(f"== {label}: reusing {name} ({stores} stores, {bookings} bookings)", flush=True)
+            recorded = out / f"generation-{label}.json"
+            generation = json.loads(recorded.read_text()) if recorded.exists() else None
         else:
             print(f"== {label}: generating {name} ({stores} stores, {bookings} bookings)", flush=True)
             started = time.perf_counter()
@@ -80,3 +87,16 @@ def run_levels(*, admin_url: str, full_stores: int, full_bookings: int, seed: in
         for name in names:
             drop_database(admin_url, name)
     print(f"results in {out}", flush=True)
+
+
+def _measured_so_far(out: Path, context: dict) -> tuple[list[dict], dict]:
+    """The levels an earlier run with the same seed, anchor and full size measured (its results
+    file), so a run cut short continues where it stopped and still compares with its 1x."""
+    path = out / "scale.json"
+    if not path.exists():
+        return [], context
+    earlier = json.loads(path.read_text())
+    same = all(earlier["context"].get(k) == context[k] for k in ("seed", "anchor", "full", "repeat"))
+    if not same:
+        return [], context
+    return earlier["levels"], {**earlier["context"], "resumed": context["started"]}
