@@ -87,7 +87,7 @@ def flush_namespace(namespace: str) -> None:
         client.delete(key)
 
 
-def measure(database_url: str, label: str, repeat: int) -> dict:
+def measure(database_url: str, label: str, repeat: int, out: Path | None = None) -> dict:
     namespace = f"hub-scale-{uuid.uuid4().hex[:8]}"
     configure(database_url, namespace)
     prepare(database_url)
@@ -98,20 +98,31 @@ def measure(database_url: str, label: str, repeat: int) -> dict:
     started = time.perf_counter()
     load_before = os.getloadavg()
     figures: list[Figure] = []
+
+    def result(partial: bool) -> dict:
+        return {
+            "label": label, "database": plain_url(database_url).rpartition("/")[2], "partial": partial,
+            "stores_under_test": [{"label": s.label, "id": s.store_id, "bookings": s.bookings} for s in stores],
+            "seconds": round(time.perf_counter() - started, 1),
+            "load_before": [round(x, 2) for x in load_before], "load_after": [round(x, 2) for x in os.getloadavg()],
+            "figures": [f.summary() for f in figures],
+        }
+
+    def checkpoint() -> None:
+        # What is measured so far, in case the run is stopped before this level ends.
+        if out is not None:
+            out.write_text(json.dumps(result(partial=True), indent=1))
+
     try:
         for store in stores:
             figures += dashboard_figures(store, timer)
+            checkpoint()
         figures += worker_figures(timer)
+        checkpoint()
         figures += asyncio.run(http_part(stores, timer))
     finally:
         flush_namespace(namespace)
-    return {
-        "label": label, "database": plain_url(database_url).rpartition("/")[2],
-        "stores_under_test": [{"label": s.label, "id": s.store_id, "bookings": s.bookings} for s in stores],
-        "seconds": round(time.perf_counter() - started, 1),
-        "load_before": [round(x, 2) for x in load_before], "load_after": [round(x, 2) for x in os.getloadavg()],
-        "figures": [f.summary() for f in figures],
-    }
+    return result(partial=False)
 
 
 def main() -> None:
@@ -121,7 +132,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
-    result = measure(args.database_url, args.label, args.repeat)
+    result = measure(args.database_url, args.label, args.repeat, Path(args.out))
     Path(args.out).write_text(json.dumps(result, indent=1))
     for figure in result["figures"]:
         print(f"{figure['group']:<12} {figure['store']:<8} {figure['name']:<45} p50 {figure['p50_ms']:>9.2f} ms  "
