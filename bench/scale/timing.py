@@ -34,13 +34,16 @@ class Figure:
 
 class Timer:
     """`repeat` timed calls after `warmup` untimed ones; stops early once `budget` seconds of
-    timed calls are spent (slow figures at full size), keeping at least three samples."""
+    timed calls are spent (slow figures at full size), keeping at least three samples (one when
+    a single call takes longer than the budget)."""
 
     def __init__(self, repeat: int = 20, warmup: int = 2, budget: float = 12.0) -> None:
         self.repeat, self.warmup, self.budget = repeat, warmup, budget
 
     def _enough(self, figure: Figure, spent: float) -> bool:
-        return len(figure.samples) >= self.repeat or (spent >= self.budget and len(figure.samples) >= 3)
+        n = len(figure.samples)
+        # A call longer than the whole budget is far off any target: one sample says so.
+        return n >= self.repeat or (spent >= self.budget and (n >= 3 or spent / max(n, 1) >= self.budget))
 
     def run(self, figure: Figure, call: Callable[[], object], ok: Callable[[object], bool] = lambda _: True) -> Figure:
         for _ in range(self.warmup):
