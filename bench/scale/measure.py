@@ -114,12 +114,15 @@ def measure(database_url: str, label: str, repeat: int, out: Path | None = None)
             out.write_text(json.dumps(result(partial=True), indent=1))
 
     try:
-        for store in stores:
-            figures += dashboard_figures(store, timer)
-            checkpoint()
+        # The quick figures first and the slowest (the biggest store's dashboard and exports)
+        # last, so a stopped run keeps most of a level.
+        figures += asyncio.run(http_part(stores, timer))
+        checkpoint()
         figures += worker_figures(timer)
         checkpoint()
-        figures += asyncio.run(http_part(stores, timer))
+        for store in reversed(stores):
+            figures += dashboard_figures(store, timer)
+            checkpoint()
     finally:
         flush_namespace(namespace)
     return result(partial=False)
