@@ -1,8 +1,8 @@
 """EXPLAIN (ANALYZE, BUFFERS) of the slowest statements behind the measured pages.
 
 `python -m bench.scale.explain --database-url URL --out bench/results/explain.md` runs each
-dashboard page once for the biggest store, the admin pages and the reminder tick (the same calls
-as measure.py), times every statement they send, and explains each statement slower than the
+dashboard page once for the biggest store, its availability, the admin pages and the reminder
+tick (the same calls as measure.py), times every statement they send, and explains each statement slower than the
 threshold right where it ran: on the same connection, in the same transaction, so under the same
 role and row-level security settings the app had. Only SELECTs are explained (ANALYZE runs them).
 """
@@ -65,6 +65,10 @@ def run(database_url: str, threshold_ms: float) -> list[Slow]:
     capture(threshold_ms, lambda: current["page"], found)
     once = Timer(repeat=1, warmup=0)
     biggest = stores_under_test(database_url)[0]
+    from bench.scale.page_figures import manager_context
+    from hub_app.state.manage.actions_more import store_today
+
+    today = store_today(manager_context(biggest))
     current["page"] = "dashboard (biggest store)"
     dashboard_figures(biggest, once)
     current["page"] = "reminder tick"
@@ -77,6 +81,8 @@ def run(database_url: str, threshold_ms: float) -> list[Slow]:
 
         transport = httpx.ASGITransport(app=create_api(), client=("127.0.0.1", 40000))
         async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1", timeout=600) as client:
+            current["page"] = "availability (biggest store)"
+            await http_figures.availability_figures(client, biggest, today, once)
             current["page"] = "admin pages"
             await http_figures.admin_figures(client, once)
 
