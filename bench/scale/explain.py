@@ -53,7 +53,10 @@ def capture(threshold_ms: float, page_of, found: list[Slow]) -> None:
         found.append(Slow(page_of(), shape, round(elapsed, 1), plan))
 
 
-def run(database_url: str, threshold_ms: float) -> list[Slow]:
+QUICK_ADMIN_PAGES = ("/admin/", "/admin/analytics", "/admin/booking/list", "/admin/webhook-event/list")
+
+
+def run(database_url: str, threshold_ms: float, quick: bool = False) -> list[Slow]:
     namespace = f"hub-scale-{uuid.uuid4().hex[:8]}"
     configure(database_url, namespace)
     prepare(database_url)
@@ -70,7 +73,7 @@ def run(database_url: str, threshold_ms: float) -> list[Slow]:
 
     today = store_today(manager_context(biggest))
     current["page"] = "dashboard (biggest store)"
-    dashboard_figures(biggest, once)
+    dashboard_figures(biggest, once, exports=not quick)
     current["page"] = "reminder tick"
     worker_figures(once)
 
@@ -84,7 +87,12 @@ def run(database_url: str, threshold_ms: float) -> list[Slow]:
             current["page"] = "availability (biggest store)"
             await http_figures.availability_figures(client, biggest, today, once)
             current["page"] = "admin pages"
-            await http_figures.admin_figures(client, once)
+            if quick:
+                await http_figures.admin_sign_in(client)
+                for path in QUICK_ADMIN_PAGES:
+                    await client.get(path)
+            else:
+                await http_figures.admin_figures(client, once)
 
     asyncio.run(admin())
     flush_namespace(namespace)
@@ -104,8 +112,10 @@ def main() -> None:
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--threshold-ms", type=float, default=50.0)
     parser.add_argument("--out", required=True)
+    parser.add_argument("--quick", action="store_true",
+                        help="no CSV exports, and only the admin dashboard, analytics, bookings and inbox pages")
     args = parser.parse_args()
-    found = run(args.database_url, args.threshold_ms)
+    found = run(args.database_url, args.threshold_ms, args.quick)
     Path(args.out).write_text(markdown(found, args.database_url.rpartition("/")[2], args.threshold_ms))
     for slow in found:
         print(f"{slow.milliseconds:>9} ms  {slow.page:<28} {slow.statement[:150]}")

@@ -39,7 +39,7 @@ def manager_context(store: StoreUnderTest):
         return TenantContext.for_user(manager)
 
 
-def dashboard_figures(store: StoreUnderTest, timer: Timer) -> list[Figure]:
+def dashboard_figures(store: StoreUnderTest, timer: Timer, exports: bool = True) -> list[Figure]:
     from hub_app.domain.dashboard.bookings import BookingFilters
     from hub_app.state.manage import actions_bookings as bookings_page
     from hub_app.state.manage import actions_more as more_pages
@@ -72,6 +72,8 @@ def dashboard_figures(store: StoreUnderTest, timer: Timer) -> list[Figure]:
     add("clients list: search", lambda: more_pages.client_rows(ctx, "maria", 0, 25))
     add("client card", lambda: more_pages.client_detail(ctx, store.client_id))
     add("notifications history", lambda: more_pages.history(ctx, "", 0, 25))
+    if not exports:
+        return figures
     figures.append(_export("bookings CSV export (all)", store, timer,
                            lambda: bookings_page.export_csv(ctx, BookingFilters())))
     figures.append(_export("clients CSV export (all)", store, timer, lambda: more_pages.export_clients(ctx, "")))
