@@ -23,7 +23,14 @@ def _key(figure: dict) -> tuple[str, str, str]:
     return figure["group"], figure["name"], figure["store"]
 
 
-def verdict(figure: dict, base: dict | None) -> str:
+def _all_keys(levels: list[dict]) -> list[tuple[str, str, str]]:
+    """Every figure of any level, in the order they were first measured."""
+    return list(dict.fromkeys(_key(f) for level in levels for f in level["figures"]))
+
+
+def verdict(figure: dict | None, base: dict | None) -> str:
+    if figure is None:
+        return "not measured"
     if figure["n"] == 0:
         return "no data"
     if figure["group"] == "availability" and base and base["n"]:
@@ -45,6 +52,7 @@ def markdown(levels: list[dict], memory: dict | None, context: dict) -> str:
         f"machine: {context.get('cpus')} cores, load average before each level in the level's column note.",
         "Server time per request/call in ms, p50 / p95 (n timed calls after warm-up); the ratio is the "
         f"last level's p95 over the first level's ({first['label']}).",
+        *([f"How this run was made: {context['note']}"] if context.get("note") else []),
         "",
         "| level | stores | bookings | biggest store's bookings | median store's bookings | measured in | load avg (1 min) |",
         "|---|---:|---:|---:|---:|---:|---:|",
@@ -67,7 +75,7 @@ def markdown(levels: list[dict], memory: dict | None, context: dict) -> str:
              f" | {last['label']} / {first['label']} (p95) | target at full size |"
     lines += ["", header, "|---|---|" + "---:|" * len(levels) + "---:|---|"]
     by_level = [{_key(f): f for f in level["figures"]} for level in levels]
-    for key in [_key(f) for f in last["figures"]]:
+    for key in _all_keys(levels):
         group, name, store = key
         cells = []
         for figures in by_level:
@@ -134,7 +142,7 @@ def condensed(levels: list[dict]) -> str:
     by_level = [{_key(f): f for f in level["figures"]} for level in levels]
     lines = ["| figure (p95 ms) | store | " + " | ".join(level["label"] for level in levels) + " | full vs 1x | target |",
              "|---|---|" + "---:|" * len(levels) + "---:|---|"]
-    for key in [_key(f) for f in levels[-1]["figures"]]:
+    for key in _all_keys(levels):
         cells = [f"{figures[key]['p95_ms']:.0f}" if key in figures and figures[key]["n"] else "–"
                  for figures in by_level]
         start, end = by_level[0].get(key), by_level[-1].get(key)
