@@ -27,13 +27,15 @@ export GRANIAN_WORKERS
 # apt needs root: use sudo only when not already root (CI containers usually are root).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help venv venv-test requirements migrate seed run test chromium
+.PHONY: help venv venv-test requirements migrate seed run test chromium scale
 
 help:
 	@echo "make run    - install, migrate, load demo data, serve the production build on PORT (3000)"
 	@echo "make test   - install (incl. chromium) and run the whole test suite"
 	@echo "make stress | bench | audit - long load/fault runs, the booking benchmark, pip-audit"
 	@echo "make stack | stack-down | stack-test - the multi-host reference deployment on this machine"
+
+	@echo "make scale  - generate 10k stores / 10M bookings (and 3 smaller sizes), measure cost vs size"
 	@echo "make venv | venv-test | requirements | migrate | seed | chromium"
 
 venv: $(STAMP)
@@ -161,3 +163,14 @@ audit: venv-test
 .PHONY: audit-pypi
 audit-pypi: venv-test
 	$(PY) tools/pypi_audit.py requirements-test.txt
+
+# Data at scale (bench/scale, README "Data at scale"): generates four databases (10 stores /
+# 10k bookings, 100 / 100k, 1,000 / 1M, 10,000 / 10M), measures each, then the memory of a served
+# app worker and a Dramatiq worker on the largest; writes bench/results/scale.{md,json,png}.
+# About an hour on a 2-core machine (generation ~25 min); needs ~20 GB of disk. SCALE_ARGS=--fresh
+# generates again even where a finished load with the same parameters exists; --drop removes the
+# databases afterwards.
+SCALE_ARGS ?=
+.PHONY: scale
+scale: venv-test
+	$(PY) -m bench.scale run --admin-url $(STRESS_PG_ADMIN_URL) $(SCALE_ARGS)

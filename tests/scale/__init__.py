@@ -1,0 +1,1 @@
+"""The scale data generator (bench/scale)."""
