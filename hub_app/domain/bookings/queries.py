@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from hub_app.domain.accounts.models import AppUser
 from hub_app.domain.bookings.access import visible_booking
 from hub_app.domain.bookings.models import Booking, BookingStatus
+from hub_app.domain.bookings.paging import after, capped_count, check_offset, decode_cursor, encode_cursor
 from hub_app.domain.clients.membership import record_addresses, store_client_ids
 from hub_app.domain.errors import NotAuthenticated, PermissionDenied, ValidationFailed, invalid_field
 from hub_app.domain.permissions import Feature, allowed, require
@@ -18,11 +19,12 @@ from hub_app.domain.tenancy import NO_ID, TenantContext
 from hub_app.i18n import t
 
 MAX_PAGE = 500
+# order -> (sort column, descending); the id breaks ties. Each has an index on (store_id, column, id).
 ORDERS = {
-    "start": (Booking.start_at.asc(), Booking.id.asc()),
-    "-start": (Booking.start_at.desc(), Booking.id.desc()),
-    "created": (Booking.created_at.asc(), Booking.id.asc()),
-    "-created": (Booking.created_at.desc(), Booking.id.desc()),
+    "start": (Booking.start_at, False),
+    "-start": (Booking.start_at, True),
+    "created": (Booking.created_at, False),
+    "-created": (Booking.created_at, True),
 }
 
 
@@ -55,7 +57,23 @@ def _page(limit: int, offset: int, locale: str | None) -> tuple[int, int]:
         raise invalid_field("limit", "validation.page_numbers", locale, max=MAX_PAGE)
     if not 1 <= limit <= MAX_PAGE or offset < 0:
         raise invalid_field("limit", "validation.page_numbers", locale, max=MAX_PAGE)
-    return limit, offset
+    return limit, check_offset(offset, locale)
+
+
+def _order_by(order: str):
+    column, descending = ORDERS[order]
+    return (column.desc(), Booking.id.desc()) if descending else (column.asc(), Booking.id.asc())
+
+
+def booking_cursor(booking: Booking, order: str) -> str:
+    """The cursor of the page that follows `booking` in `order`."""
+    column, _ = ORDERS[order]
+    return encode_cursor(order, [getattr(booking, column.key)], booking.id)
+
+
+def next_cursor(rows: list[Booking], order: str, limit: int) -> str | None:
+    """The next page's cursor, or None when this page was the last (it was not full)."""
+    return booking_cursor(rows[-1], order) if rows and len(rows) >= limit else None
 
 
 def _statuses(status: object, locale: str | None) -> list[BookingStatus]:
@@ -77,18 +95,22 @@ def _search_condition(search: str):
 def list_bookings(db: Session, ctx: TenantContext, *, start: datetime | None = None, end: datetime | None = None,
                   status: object = None, service_id: int | None = None, client_user_id: int | None = None,
                   search: str | None = None, order: str = "start", limit: int = 100,
-                  offset: int = 0) -> tuple[list[Booking], int]:
-    """The store's bookings (managers, admins), filtered; returns one page and the total count.
+                  offset: int = 0, cursor: str | None = None) -> tuple[list[Booking], int]:
+    """The store's bookings (managers, admins), filtered; returns one page and how many match,
+    counted up to COUNT_CAP + 1 (more reads as "over COUNT_CAP").
 
     `start`/`end` select bookings starting in [start, end); `status` is one status or several;
-    `search` matches the client's name or email.
+    `search` matches the client's name or email. `cursor` (from `next_cursor`) starts the page
+    after the row it names; `offset` skips rows, up to MAX_OFFSET.
     """
     require(ctx, Feature.VIEW_BOOKINGS)
     limit, offset = _page(limit, offset, ctx.locale)
     if order not in ORDERS:
         message = t("validation.one_of", ctx.locale, allowed=", ".join(ORDERS))
         raise ValidationFailed(message, fields={"order": message})
-    conditions = []
+    # The store named outright (besides the tenant criteria, which also admit a client's own
+    # bookings elsewhere): the planner then walks the (store_id, sort column, id) index in order.
+    conditions = [Booking.store_id == (ctx.store_id if ctx.store_id is not None else NO_ID)]
     for name, value in (("start", start), ("end", end)):
         if value is not None and (not isinstance(value, datetime) or value.tzinfo is None):
             raise invalid_field(name, "booking.start_offset", ctx.locale)
@@ -104,11 +126,16 @@ def list_bookings(db: Session, ctx: TenantContext, *, start: datetime | None = N
         conditions.append(Booking.client_user_id == client_user_id)
     if search and search.strip():
         conditions.append(_search_condition(search))
-    joined = select(Booking).join(AppUser, AppUser.id == Booking.client_user_id).where(*conditions)
-    total = db.scalar(
-        select(func.count(Booking.id)).join(AppUser, AppUser.id == Booking.client_user_id).where(*conditions)
-    ) or 0
-    rows = db.scalars(joined.order_by(*ORDERS[order]).limit(limit).offset(offset)).all()
+    matching = select(Booking.id).join(AppUser, AppUser.id == Booking.client_user_id).where(*conditions)
+    total = capped_count(db, matching)
+    column, descending = ORDERS[order]
+    if cursor:
+        (value,), row_id = decode_cursor(cursor, order, (datetime,), ctx.locale)
+        conditions.append(after([column], Booking.id, [literal(value, column.type)], row_id, descending))
+    rows = db.scalars(
+        select(Booking).join(AppUser, AppUser.id == Booking.client_user_id).where(*conditions)
+        .order_by(*_order_by(order)).limit(limit).offset(offset)
+    ).all()
     return list(rows), total
 
 
