@@ -4,7 +4,7 @@ An OFFSET page makes the database walk past every earlier row (page 20,000 of a 
 half a million index entries); a keyset page reads only its own rows through an index whose order
 is the page's order, with the row id as the tiebreaker so equal sort values never repeat or skip
 a row. The cursor is opaque to callers (base64 of the sort values and the id) and is checked on
-the way back in. Totals are counted only up to COUNT_CAP: "10,000+" is as useful as an exact
+the way back in. Totals are counted only up to COUNT_CAP: "1,000+" is as useful as an exact
 figure, and counting a store's whole history on every page view is what made pages slow.
 """
 
@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 
 from hub_app.domain.errors import ValidationFailed, invalid_field
 
-COUNT_CAP = 10_000
+COUNT_CAP = 1_000
 # OFFSET stays for small jumps (and older API clients); further than this, follow the cursor.
-MAX_OFFSET = 10_000
+MAX_OFFSET = 2_000
 
 
 def encode_cursor(order: str, values: list[object], row_id: int) -> str:
@@ -55,9 +55,9 @@ def after(columns: list, id_column, values: list[object], row_id: int, descendin
     return left < right if descending else left > right
 
 
-def capped_count(db: Session, statement) -> int:
-    """How many rows `statement` selects, counting at most COUNT_CAP + 1 of them."""
-    limited = statement.limit(COUNT_CAP + 1).subquery()
+def capped_count(db: Session, statement, cap: int = COUNT_CAP) -> int:
+    """How many rows `statement` selects, counting at most cap + 1 of them."""
+    limited = statement.limit(cap + 1).subquery()
     return db.scalar(select(func.count()).select_from(limited)) or 0
 
 

@@ -11,10 +11,13 @@ from sqlalchemy.orm import Session
 from hub_app.domain.accounts.models import AppUser
 from hub_app.domain.bookings.access import visible_booking
 from hub_app.domain.bookings.models import Booking, BookingStatus
-from hub_app.domain.bookings.paging import after, capped_count, check_offset, decode_cursor, encode_cursor
-from hub_app.domain.clients.membership import record_addresses, store_client_ids
+from hub_app.domain.bookings.paging import (
+    COUNT_CAP, after, capped_count, check_offset, decode_cursor, encode_cursor,
+)
+from hub_app.domain.clients.membership import record_addresses
 from hub_app.domain.errors import NotAuthenticated, PermissionDenied, ValidationFailed, invalid_field
 from hub_app.domain.permissions import Feature, allowed, require
+from hub_app.domain.reporting.models import ClientStoreStats
 from hub_app.domain.tenancy import NO_ID, TenantContext
 from hub_app.i18n import t
 
@@ -87,21 +90,29 @@ def _statuses(status: object, locale: str | None) -> list[BookingStatus]:
 
 def _search_condition(search: str):
     pattern = "%" + search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    # The same expressions as the trigram indexes of migration 0018 (a search inside a word).
     full_name = func.lower(AppUser.first_name + " " + AppUser.last_name)
-    return or_(full_name.like(pattern, escape="\\"), AppUser.email.like(pattern, escape="\\"),
-               func.lower(AppUser.last_name).like(pattern, escape="\\"))
+    return or_(full_name.like(pattern, escape="\\"), func.lower(AppUser.email).like(pattern, escape="\\"))
+
+
+def _searched_clients(search: str):
+    """The ids of the people a search names: found through the trigram indexes first, so a
+    rare name does not walk a large store's whole history looking for its bookings."""
+    return select(AppUser.id).where(_search_condition(search))
 
 
 def list_bookings(db: Session, ctx: TenantContext, *, start: datetime | None = None, end: datetime | None = None,
                   status: object = None, service_id: int | None = None, client_user_id: int | None = None,
                   search: str | None = None, order: str = "start", limit: int = 100,
-                  offset: int = 0, cursor: str | None = None) -> tuple[list[Booking], int]:
+                  offset: int = 0, cursor: str | None = None, count: bool = True,
+                  count_cap: int = COUNT_CAP) -> tuple[list[Booking], int]:
     """The store's bookings (managers, admins), filtered; returns one page and how many match,
     counted up to COUNT_CAP + 1 (more reads as "over COUNT_CAP").
 
     `start`/`end` select bookings starting in [start, end); `status` is one status or several;
     `search` matches the client's name or email. `cursor` (from `next_cursor`) starts the page
-    after the row it names; `offset` skips rows, up to MAX_OFFSET.
+    after the row it names; `offset` skips rows, up to MAX_OFFSET. With `count=False` the
+    total is not counted (0): for readers that page through everything anyway.
     """
     require(ctx, Feature.VIEW_BOOKINGS)
     limit, offset = _page(limit, offset, ctx.locale)
@@ -125,17 +136,13 @@ def list_bookings(db: Session, ctx: TenantContext, *, start: datetime | None = N
     if client_user_id is not None:
         conditions.append(Booking.client_user_id == client_user_id)
     if search and search.strip():
-        conditions.append(_search_condition(search))
-    matching = select(Booking.id).join(AppUser, AppUser.id == Booking.client_user_id).where(*conditions)
-    total = capped_count(db, matching)
+        conditions.append(Booking.client_user_id.in_(_searched_clients(search)))
+    total = capped_count(db, select(Booking.id).where(*conditions), count_cap) if count else 0
     column, descending = ORDERS[order]
     if cursor:
         (value,), row_id = decode_cursor(cursor, order, (datetime,), ctx.locale)
         conditions.append(after([column], Booking.id, [literal(value, column.type)], row_id, descending))
-    rows = db.scalars(
-        select(Booking).join(AppUser, AppUser.id == Booking.client_user_id).where(*conditions)
-        .order_by(*_order_by(order)).limit(limit).offset(offset)
-    ).all()
+    rows = db.scalars(select(Booking).where(*conditions).order_by(*_order_by(order)).limit(limit).offset(offset)).all()
     return list(rows), total
 
 
@@ -155,32 +162,49 @@ def my_bookings(db: Session, ctx: TenantContext) -> list[Booking]:
     ))
 
 
+CLIENT_ORDER = (AppUser.last_name, AppUser.first_name)
+
+
+def client_cursor(client: ClientSummary) -> str:
+    """The cursor of the clients page that follows `client` (name order, id breaking ties)."""
+    return encode_cursor("name", [client.last_name, client.first_name], client.user_id)
+
+
+def next_client_cursor(rows: list[ClientSummary], limit: int) -> str | None:
+    return client_cursor(rows[-1]) if rows and len(rows) >= limit else None
+
+
 def list_clients(db: Session, ctx: TenantContext, search: str | None = None, limit: int = 100,
-                 offset: int = 0) -> tuple[list[ClientSummary], int]:
-    """The store's clients (who booked there or accepted its invitation), with their number of
-    bookings there and latest start. Unclaimed Calendly records show the address Calendly sent."""
+                 offset: int = 0, cursor: str | None = None, count: bool = True) -> tuple[list[ClientSummary], int]:
+    """The store's clients (who booked there or accepted its invitation) by name, with their number
+    of bookings there and latest start, and how many match (counted up to COUNT_CAP + 1).
+    Unclaimed Calendly records show the address Calendly sent.
+
+    Read from `client_store_stats` (one row per store and client, kept by triggers): a large
+    store's page walks the name index and looks each person up there, a small store's reads its
+    few rows, and neither groups the store's bookings.
+    """
     require(ctx, Feature.VIEW_CLIENTS)
     limit, offset = _page(limit, offset, ctx.locale)
     store_id = ctx.store_id if ctx.store_id is not None else NO_ID
-    members = select(store_client_ids(store_id).subquery().c.user_id)
-    conditions = [AppUser.id.in_(members)]
+    stats = ClientStoreStats
+    conditions = [stats.store_id == store_id, or_(stats.bookings > 0, stats.linked.is_(True))]
     if search and search.strip():
         conditions.append(_search_condition(search))
-    total = db.scalar(select(func.count(AppUser.id)).where(*conditions)) or 0
-    counts = (select(Booking.client_user_id, func.count(Booking.id).label("n"), func.max(Booking.start_at).label("last"))
-              .where(Booking.store_id == store_id).group_by(Booking.client_user_id).subquery())
+    joined = select(AppUser.id).join(stats, stats.client_user_id == AppUser.id)
+    total = capped_count(db, joined.where(*conditions)) if count else 0
+    if cursor:
+        (last, first), row_id = decode_cursor(cursor, "name", (str, str), ctx.locale)
+        conditions.append(after(list(CLIENT_ORDER), AppUser.id, [last, first], row_id, False))
     rows = db.execute(
-        select(AppUser, func.coalesce(counts.c.n, 0), counts.c.last)
-        .outerjoin(counts, counts.c.client_user_id == AppUser.id)
-        .where(*conditions)
-        .order_by(AppUser.last_name, AppUser.first_name, AppUser.id)
-        .limit(limit).offset(offset)
+        select(AppUser, stats.bookings, stats.last_start_at).join(stats, stats.client_user_id == AppUser.id)
+        .where(*conditions).order_by(*CLIENT_ORDER, AppUser.id).limit(limit).offset(offset)
     ).all()
     shown = record_addresses(db, store_id, [user.id for user, _, _ in rows])
     summaries = [
         ClientSummary(user_id=user.id, first_name=user.first_name, last_name=user.last_name,
                       email=shown.get(user.id, user.email), phone_number=user.phone_number, address=user.address,
-                      age=user.age, bookings_count=count, last_booking_start=_aware(last))
+                      age=user.age, bookings_count=int(count or 0), last_booking_start=_aware(last))
         for user, count, last in rows
     ]
     return summaries, total

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from hub_app.domain.accounts.models import AppUser
 from hub_app.domain.bookings.models import Booking
-from hub_app.domain.bookings.paging import encode_cursor
+from hub_app.domain.bookings.paging import COUNT_CAP, encode_cursor
 from hub_app.domain.bookings.queries import MAX_PAGE, list_bookings
 from hub_app.domain.dashboard.access import calendar_range, dashboard_store, local_day_bounds
 from hub_app.domain.errors import ValidationFailed
@@ -96,7 +96,8 @@ def to_views(db: Session, tz: str, bookings: list[Booking]) -> list[BookingView]
 
 
 def find_bookings(db: Session, ctx: TenantContext, filters: BookingFilters, *, limit: int = 25,
-                  offset: int = 0, cursor: str | None = None) -> tuple[list[BookingView], int]:
+                  offset: int = 0, cursor: str | None = None, count: bool = True,
+                  count_cap: int = COUNT_CAP) -> tuple[list[BookingView], int]:
     """One page of the store's bookings for the list view (after `cursor`, see `view_cursor`),
     and how many match, counted up to COUNT_CAP + 1."""
     store = dashboard_store(db, ctx)
@@ -113,7 +114,7 @@ def find_bookings(db: Session, ctx: TenantContext, filters: BookingFilters, *, l
     rows, total = list_bookings(
         db, ctx, start=start, end=end, status=filters.status or None, service_id=filters.service_id,
         client_user_id=filters.client_user_id, search=filters.search or None, order=filters.order,
-        limit=limit, offset=offset, cursor=cursor,
+        limit=limit, offset=offset, cursor=cursor, count=count, count_cap=count_cap,
     )
     return to_views(db, store.timezone, rows), total
 
@@ -130,7 +131,7 @@ def all_bookings(db: Session, ctx: TenantContext, filters: BookingFilters,
     cursor = None
     while len(result) < cap:
         size = min(MAX_PAGE, cap - len(result))
-        page, _ = find_bookings(db, ctx, filters, limit=size, cursor=cursor)
+        page, _ = find_bookings(db, ctx, filters, limit=size, cursor=cursor, count=False)
         result.extend(page)
         if len(page) < size:
             break

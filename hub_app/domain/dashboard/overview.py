@@ -89,10 +89,11 @@ def todays_and_upcoming(db: Session, ctx: TenantContext, now: datetime | None = 
     """Today's bookings (every status but rescheduled), and the next active ones after today."""
     store = dashboard_store(db, ctx)
     today = local_today(store.timezone, now or utcnow())
-    todays, _ = find_bookings(db, ctx, BookingFilters(date_from=today, date_to=today), limit=200)
+    todays, _ = find_bookings(db, ctx, BookingFilters(date_from=today, date_to=today), limit=200, count=False)
     todays = [b for b in todays if b.status != BookingStatus.RESCHEDULED.value]
     upcoming, _ = find_bookings(
-        db, ctx, BookingFilters(date_from=today + timedelta(days=1), status=None), limit=upcoming_limit * 3)
+        db, ctx, BookingFilters(date_from=today + timedelta(days=1), status=None), limit=upcoming_limit * 3,
+        count=False)
     upcoming = [b for b in upcoming if b.status in (BookingStatus.PENDING.value, BookingStatus.CONFIRMED.value)]
     return todays, upcoming[:upcoming_limit]
 

@@ -9,12 +9,13 @@ in cents (integers): exact on PostgreSQL and SQLite alike.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from hub_app.domain.base import TenantScoped
+from hub_app.domain.types import UTCDateTime
 
 
 class BookingDayStats(TenantScoped, SQLModel, table=True):
@@ -61,3 +62,19 @@ class PaymentDayStats(TenantScoped, SQLModel, table=True):
     day: date = Field(primary_key=True)
     currency: str = Field(max_length=3, primary_key=True)
     amount_cents: int = Field(default=0, sa_type=sa.BigInteger, nullable=False)
+
+
+class ClientStoreStats(TenantScoped, SQLModel, table=True):
+    """One row per store and person who is its client: how many bookings they have there, their
+    latest start, and whether they accepted the store's invitation (or are its unclaimed Calendly
+    record). Recomputed for the pair by triggers on `booking` and `store_client`; the clients
+    list reads it instead of every booking of the store."""
+
+    __tablename__ = "client_store_stats"
+
+    store_id: int = Field(sa_column_kwargs={"nullable": False}, foreign_key="store.id", ondelete="CASCADE",
+                          primary_key=True)
+    client_user_id: int = Field(foreign_key="app_user.id", ondelete="CASCADE", primary_key=True)
+    bookings: int = Field(default=0, sa_type=sa.BigInteger, nullable=False)
+    last_start_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    linked: bool = Field(default=False, nullable=False)
