@@ -160,6 +160,20 @@ BACKFILL = [
 ]
 
 
+# Row-level security evaluates a LIKE (not leakproof) only after its own checks, so no index can
+# answer it on app_user; this function searches as the owner over the trigram indexes, and only
+# among the clients of the store the transaction is in (app.store_id), whom its staff may read.
+CLIENT_SEARCH = """
+CREATE OR REPLACE FUNCTION hub_store_client_search(pattern text) RETURNS TABLE (user_id integer)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
+  SELECT u.id FROM app_user u
+  WHERE (lower(u.first_name || ' ' || u.last_name) LIKE pattern OR lower(u.email) LIKE pattern)
+    AND EXISTS (SELECT 1 FROM client_store_stats s
+                WHERE s.store_id = NULLIF(current_setting('app.store_id', true), '')::integer
+                  AND s.client_user_id = u.id AND (s.bookings > 0 OR s.linked))
+$$"""
+
+
 def _backfill(postgres: bool) -> None:
     if postgres:
         parts = {"cents_sum_total": "sum(round(total_amount * 100))::bigint",
@@ -239,6 +253,7 @@ def upgrade() -> None:
         op.execute("CREATE INDEX ix_app_user_name_trgm ON app_user "
                    "USING gin (lower(first_name || ' ' || last_name) gin_trgm_ops)")
         op.execute("CREATE INDEX ix_app_user_email_trgm ON app_user USING gin (lower(email) gin_trgm_ops)")
+        op.execute(CLIENT_SEARCH)
         owner = op.get_bind().exec_driver_sql("SELECT current_user").scalar()
         for table in TABLES:
             op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
@@ -259,6 +274,7 @@ def downgrade() -> None:
         for table, _user_column, _columns in CLIENT_TRIGGERS:
             op.execute(f"DROP TRIGGER IF EXISTS client_stats ON {table}")
             op.execute(f"DROP FUNCTION IF EXISTS client_stats_{table}()")
+        op.execute("DROP FUNCTION IF EXISTS hub_store_client_search(text)")
         op.execute("DROP INDEX IF EXISTS ix_app_user_name_trgm")
         op.execute("DROP INDEX IF EXISTS ix_app_user_email_trgm")
     else:
