@@ -19,7 +19,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
 from hub_app.domain.bookings.models import Booking, BookingStatus
@@ -176,13 +176,23 @@ def utilisation(db: Session, ctx: TenantContext, tz: str, first: date, last: dat
     for slot in db.scalars(select(CalendarSlot).where(CalendarSlot.calendar_id.in_(ids),
                                                       CalendarSlot.start_time < high, CalendarSlot.end_time > low)):
         open_minutes[slot.calendar_id] += _clip(slot.start_time, slot.end_time, low, high)
-    sessions = db.execute(
-        select(Booking.calendar_id, Booking.start_at, Booking.end_at)
-        .where(Booking.calendar_id.in_(ids), Booking.status.in_(OCCUPYING),
-               Booking.start_at < high, Booking.end_at > low)
-        .distinct()
-    )
-    booked: dict[int, int] = defaultdict(int)
-    for cal, start, end in sessions:
-        booked[cal] += _clip(start, end, low, high)
+    booked = _booked_minutes(db, ids, low, high)
     return [CalendarUse(c.id, c.name, open_minutes[c.id], booked[c.id]) for c in calendars]
+
+
+def _booked_minutes(db: Session, ids: list[int], low: datetime, high: datetime) -> dict[int, int]:
+    """Minutes of sessions (a group session once) per calendar, clipped to [low, high), summed by
+    the database: a year of a large store's bookings never travels to Python."""
+    sessions = (select(Booking.calendar_id, Booking.start_at, Booking.end_at)
+                .where(Booking.calendar_id.in_(ids), Booking.status.in_(OCCUPYING),
+                       Booking.start_at < high, Booking.end_at > low)
+                .distinct().subquery())
+    low_at, high_at = literal(low, Booking.start_at.type), literal(high, Booking.start_at.type)
+    if db.get_bind().dialect.name == "postgresql":
+        start, end = func.greatest(sessions.c.start_at, low_at), func.least(sessions.c.end_at, high_at)
+        minutes = func.floor(func.extract("epoch", end - start) / 60)
+    else:  # SQLite: two-argument max/min are scalar; instants are stored as UTC text
+        start, end = func.max(sessions.c.start_at, low_at), func.min(sessions.c.end_at, high_at)
+        minutes = func.floor((func.julianday(end) - func.julianday(start)) * 1440 + 1e-6)
+    rows = db.execute(select(sessions.c.calendar_id, func.sum(minutes)).group_by(sessions.c.calendar_id))
+    return defaultdict(int, {calendar_id: int(total or 0) for calendar_id, total in rows})
