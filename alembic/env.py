@@ -40,6 +40,7 @@ def _configure(connection=None, url=None) -> None:
         url=url,
         target_metadata=target_metadata,
         compare_type=True,
+        include_object=models.compared_in_schema_checks,
         render_as_batch=is_sqlite,
         render_item=_render_item,
         literal_binds=connection is None,

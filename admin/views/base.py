@@ -11,11 +11,12 @@ import anyio
 from markupsafe import Markup
 from sqladmin import ModelView
 from sqladmin.helpers import object_identifier_values, slugify_class_name
-from sqlalchemy import func, select
+from sqlalchemy import select
 from starlette.requests import Request
 from wtforms import SelectField, validators
 
 from admin.i18n import current_locale, label
+from admin.views.counts import capped_count, list_count
 from admin.views.labels import choices_for, label_for, load_labels
 from hub_app.db import unit_of_work
 from hub_app.domain.platform.rows import delete_row, save_row
@@ -171,6 +172,21 @@ class HubModelView(ModelView):
 
         request.state.hub_labels = await anyio.to_thread.run_sync(work)
 
+    async def count(self, request: Request, stmt=None) -> int:
+        """Bounded: an estimate or a count that stops at COUNT_CAP (admin/views/counts.py)."""
+        if stmt is None:
+            return await super().count(request, stmt)
+        listed = stmt.get_final_froms()[0].element  # SQLAdmin passes COUNT(*) over the list's select
+        filters = {f.parameter_name for f in self.get_filters()}
+        unfiltered = (not request.query_params.get("search") and not filters & set(request.query_params)
+                      and listed.whereclause is None)
+
+        def work() -> int:
+            with self.session_maker() as session:
+                return list_count(session, listed, self.model.__table__.name, unfiltered)
+
+        return await anyio.to_thread.run_sync(work)
+
     async def list(self, request: Request):
         pagination = await super().list(request)
         await self._load_labels(request, pagination.rows)
@@ -205,7 +221,7 @@ class HubModelView(ModelView):
             with self.session_maker() as session:
                 for view, column in wanted:
                     col = getattr(view.model, column)
-                    total = session.scalar(select(func.count()).select_from(view.model).where(col == obj.id)) or 0
+                    total = capped_count(session, select(view.model.__table__.c[column]).where(col == obj.id))
                     if total:
                         rows = list(session.scalars(select(view.model).where(col == obj.id).limit(RELATED_LIMIT)))
                         sections.append((view, column, total, [(row, label_for(row)) for row in rows]))

@@ -88,7 +88,7 @@ def test_booking_handlers_refuse_another_stores_booking(two_stores):
         with pytest.raises(REFUSED):
             call()
     assert _snapshot() == before
-    rows, total = actions_bookings.list_page(ctx, BookingFilters(client_user_id=b["b_client"]), 0, 20)
+    rows, total, _ = actions_bookings.list_page(ctx, BookingFilters(client_user_id=b["b_client"]), "", 20)
     assert (rows, total) == ([], 0)
     assert actions_bookings.find_clients(ctx, "") == []
 
@@ -139,7 +139,7 @@ def test_store_clients_and_message_handlers_refuse_another_stores_ids(two_stores
             call()
     assert _snapshot() == before
     assert actions_store.photo_rows(ctx) == []
-    assert actions_more.client_rows(ctx, "", 0, 20) == ([], 0)
+    assert actions_more.client_rows(ctx, "", "", 20) == ([], 0, "")
     assert actions_more.export_clients(ctx, "").count("\r\n") == 1  # the header only
 
 
@@ -149,7 +149,7 @@ def test_a_client_gets_no_dashboard_data_at_all(two_stores):
         person = db.get(AppUser, b["b_client"])
     ctx = TenantContext.for_user(person, b["b_store"])
     for call in (
-        lambda: actions_bookings.list_page(ctx, BookingFilters(), 0, 20),
+        lambda: actions_bookings.list_page(ctx, BookingFilters(), "", 20),
         lambda: actions_bookings.detail(ctx, b["b_booking"]),
         lambda: actions_setup.services_list(ctx),
         lambda: actions_store.store_form(ctx),

@@ -15,7 +15,7 @@ def _diff(url: str) -> list:
     engine = sa.create_engine(url)
     try:
         with engine.connect() as conn:
-            ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+            ctx = MigrationContext.configure(conn, opts={"compare_type": True, "include_object": models.compared_in_schema_checks})
             return compare_metadata(ctx, models.metadata)
     finally:
         engine.dispose()

@@ -12,10 +12,11 @@ from hub_app.api.v1.deps import (
 )
 from hub_app.api.v1.bounded import run_booking_work
 from hub_app.api.v1.errors import error_responses
+from hub_app.api.v1.pages import BookingPage, Cursor, Limit, Offset, capped
 from hub_app.api.v1.ranges import DayOrInstant
 from hub_app.api.v1.schemas import (
     PathId,
-    MAX_INT, BookingIn, BookingOut, BookingPage, CancelIn, ClientIn, RescheduleIn, Text,
+    MAX_INT, BookingIn, BookingOut, CancelIn, ClientIn, RescheduleIn, Text,
 )
 from hub_app.api.v1.serializers import booking_out
 from hub_app.domain.accounts.service import ClientDetails
@@ -99,17 +100,20 @@ def list_store_bookings(
     status: BookingStatus | None = None,
     service_id: Annotated[int | None, Query(ge=1, le=MAX_INT)] = None,
     search: Annotated[Text(100) | None, Query(description="Client name, email or phone.")] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: Limit = 100,
+    offset: Offset = 0,
+    cursor: Cursor = None,
 ) -> BookingPage:
-    """Managers and admins: the store's bookings, filtered and paged."""
+    """Managers and admins: the store's bookings, filtered, in start order (id breaks ties), one
+    page at a time: follow `next_cursor` for the next page."""
     start_at, end_at = range_instants(scope.store.timezone, start, end)
     with hub_db.unit_of_work(scope.ctx) as db:
         rows, total = bookings.list_bookings(
             db, scope.ctx, start=start_at, end=end_at, status=status, service_id=service_id,
-            search=search or None, limit=limit, offset=offset,
+            search=search or None, limit=limit, offset=offset, cursor=cursor,
         )
-        return BookingPage(items=[booking_out(b, scope.store) for b in rows], total=total, limit=limit, offset=offset)
+        return BookingPage(items=[booking_out(b, scope.store) for b in rows], limit=limit, offset=offset,
+                           next_cursor=bookings.next_cursor(rows, "start", limit), **capped(total))
 
 
 def _answer(db, ctx, booking) -> BookingOut:

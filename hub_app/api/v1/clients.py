@@ -9,8 +9,10 @@ from fastapi import APIRouter, Depends, Query
 from hub_app import db as hub_db
 from hub_app.api.v1.deps import StoreScope, operation_id, signed_in_store_scope
 from hub_app.api.v1.errors import error_responses
-from hub_app.api.v1.schemas import ClientOut, ClientPage, Text
+from hub_app.api.v1.pages import ClientPage, Cursor, Limit, Offset, capped
+from hub_app.api.v1.schemas import ClientOut, Text
 from hub_app.api.v1.serializers import local
+from hub_app.domain.bookings.queries import next_client_cursor
 from hub_app.domain.bookings.service import list_clients
 
 router = APIRouter(prefix="/stores/{slug}/clients", tags=["clients"], generate_unique_id_function=operation_id)
@@ -20,11 +22,14 @@ router = APIRouter(prefix="/stores/{slug}/clients", tags=["clients"], generate_u
 def list_store_clients(
     scope: StoreScope = Depends(signed_in_store_scope),
     search: Annotated[Text(100) | None, Query(description="Name or email.")] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: Limit = 100,
+    offset: Offset = 0,
+    cursor: Cursor = None,
 ) -> ClientPage:
+    """Managers and admins: the store's clients by name (id breaks ties), one page at a time:
+    follow `next_cursor` for the next page."""
     with hub_db.unit_of_work(scope.ctx) as db:
-        rows, total = list_clients(db, scope.ctx, search=search or None, limit=limit, offset=offset)
+        rows, total = list_clients(db, scope.ctx, search=search or None, limit=limit, offset=offset, cursor=cursor)
     tz = scope.store.timezone
     items = [
         ClientOut(user_id=c.user_id, first_name=c.first_name, last_name=c.last_name, email=c.email,
@@ -32,4 +37,5 @@ def list_store_clients(
                   last_booking_start=local(c.last_booking_start, tz))
         for c in rows
     ]
-    return ClientPage(items=items, total=total, limit=limit, offset=offset)
+    return ClientPage(items=items, limit=limit, offset=offset, next_cursor=next_client_cursor(rows, limit),
+                      **capped(total))

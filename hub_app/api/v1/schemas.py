@@ -372,13 +372,6 @@ class BookingOut(BaseModel):
     created_at: datetime
 
 
-class BookingPage(BaseModel):
-    items: list[BookingOut]
-    total: int
-    limit: int
-    offset: int
-
-
 class CancelIn(Input):
     reason: Text(500) | None = None
 
@@ -397,10 +390,3 @@ class ClientOut(BaseModel):
     age: int | None
     bookings_count: int
     last_booking_start: datetime | None
-
-
-class ClientPage(BaseModel):
-    items: list[ClientOut]
-    total: int
-    limit: int
-    offset: int

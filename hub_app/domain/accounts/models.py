@@ -28,6 +28,8 @@ class AppUser(Timestamped, table=True):
             "role <> 'store_manager' OR store_id IS NOT NULL", name="ck_app_user_manager_store"
         ),
         sa.CheckConstraint("email = lower(email)", name="ck_app_user_email_lower"),
+        # A store's clients listed by name, one keyset page at a time (migration 0018).
+        sa.Index("ix_app_user_name", "last_name", "first_name", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

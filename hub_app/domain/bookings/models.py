@@ -58,7 +58,9 @@ class Booking(TenantScoped, Timestamped, table=True):
         # The no-overlap check (migration 0010) looks for bookings ending after a new one starts:
         # the calendar's later bookings only, never its whole history.
         sa.Index("ix_booking_calendar_end", "calendar_id", "end_at"),
-        sa.Index("ix_booking_store_start", "store_id", "start_at"),
+        # Keyset pages of one store's bookings (migration 0018): by start, and by creation.
+        sa.Index("ix_booking_store_start_id", "store_id", "start_at", "id"),
+        sa.Index("ix_booking_store_created", "store_id", "created_at", "id"),
         sa.Index("ix_booking_client_start", "client_user_id", "start_at"),
     )
 

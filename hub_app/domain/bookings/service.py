@@ -23,7 +23,7 @@ from hub_app.domain.bookings.models import Booking, BookingSource, BookingStatus
 from hub_app.domain.bookings.plan_limit import check_monthly_bookings
 from hub_app.domain.bookings.pricing import advance_due, price_for
 from hub_app.domain.bookings.queries import (  # noqa: F401  (part of this module's interface)
-    ClientSummary, get_booking, list_bookings, list_clients, my_bookings,
+    ClientSummary, get_booking, list_bookings, list_clients, my_bookings, next_cursor,
 )
 from hub_app.domain.clients.membership import bookable_client
 from hub_app.domain.outbound_webhooks import events as webhook_events
@@ -41,7 +41,7 @@ from hub_app.i18n import t
 __all__ = [
     "BookingRequest", "ClientDetails", "ClientSummary", "book", "cancel_booking", "reschedule_booking",
     "confirm_booking", "complete_booking", "mark_no_show", "transition", "get_booking", "list_bookings",
-    "my_bookings", "list_clients", "expire_holds",
+    "my_bookings", "list_clients", "expire_holds", "next_cursor",
 ]
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from hub_app.domain.accounts.models import AppUser
 from hub_app.domain.bookings.models import Booking
+from hub_app.domain.bookings.paging import COUNT_CAP, encode_cursor
 from hub_app.domain.bookings.queries import MAX_PAGE, list_bookings
 from hub_app.domain.dashboard.access import calendar_range, dashboard_store, local_day_bounds
 from hub_app.domain.errors import ValidationFailed
@@ -95,8 +96,10 @@ def to_views(db: Session, tz: str, bookings: list[Booking]) -> list[BookingView]
 
 
 def find_bookings(db: Session, ctx: TenantContext, filters: BookingFilters, *, limit: int = 25,
-                  offset: int = 0) -> tuple[list[BookingView], int]:
-    """One page of the store's bookings for the list view, and how many match in all."""
+                  offset: int = 0, cursor: str | None = None, count: bool = True,
+                  count_cap: int = COUNT_CAP) -> tuple[list[BookingView], int]:
+    """One page of the store's bookings for the list view (after `cursor`, see `view_cursor`),
+    and how many match, counted up to COUNT_CAP + 1."""
     store = dashboard_store(db, ctx)
     if filters.order not in SORTS:
         raise ValidationFailed(t("dashboard.bad_sort", ctx.locale), fields={"order": ", ".join(SORTS)})
@@ -111,20 +114,28 @@ def find_bookings(db: Session, ctx: TenantContext, filters: BookingFilters, *, l
     rows, total = list_bookings(
         db, ctx, start=start, end=end, status=filters.status or None, service_id=filters.service_id,
         client_user_id=filters.client_user_id, search=filters.search or None, order=filters.order,
-        limit=limit, offset=offset,
+        limit=limit, offset=offset, cursor=cursor, count=count, count_cap=count_cap,
     )
     return to_views(db, store.timezone, rows), total
 
 
+def view_cursor(view: BookingView, order: str) -> str:
+    """The cursor of the page that follows `view` in the list sorted by `order`."""
+    return encode_cursor(order, [view.created_at if order.lstrip("-") == "created" else view.start_at], view.id)
+
+
 def all_bookings(db: Session, ctx: TenantContext, filters: BookingFilters,
                  cap: int = CALENDAR_VIEW_LIMIT) -> list[BookingView]:
-    """Every booking matching the filters (page by page), up to `cap`."""
+    """Every booking matching the filters (keyset page by page), up to `cap`."""
     result: list[BookingView] = []
+    cursor = None
     while len(result) < cap:
-        page, total = find_bookings(db, ctx, filters, limit=min(MAX_PAGE, cap - len(result)), offset=len(result))
+        size = min(MAX_PAGE, cap - len(result))
+        page, _ = find_bookings(db, ctx, filters, limit=size, cursor=cursor, count=False)
         result.extend(page)
-        if not page or len(result) >= total:
+        if len(page) < size:
             break
+        cursor = view_cursor(page[-1], filters.order)
     return result
 
 

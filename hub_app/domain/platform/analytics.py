@@ -1,14 +1,16 @@
 """Cross-store figures for the platform's operator (admin only, read-only).
 
-Every figure is bounded by a time window, so a page view reads the rows of that window through
-the indexes on `created_at`, `start_at` and `payment_date`, never the whole history:
+Every figure is bounded by a time window and read from the per-day rollups (migration 0018,
+`hub_app.domain.reporting`): a page view reads a few thousand small rows, never the bookings:
 - stores by their current plan (active stores; "no plan" included);
 - monthly recurring revenue (MRR) per currency: active and past-due plan subscriptions, a yearly
   price counted as a twelfth per month (trials pay nothing yet);
 - bookings made and revenue per week (UTC weeks starting on Monday), the last WEEKS weeks;
-- no-show rate of the bookings that ended in the last RATE_DAYS days and were marked completed or
-  no-show, and the cancellation rate of the bookings made in those days;
-- the top stores by bookings made in the last TOP_DAYS days, with their revenue in those days.
+- no-show rate of the bookings of the last RATE_DAYS whole days before today (their store's local
+  day) that were marked completed or no-show, and the cancellation rate of the bookings made
+  (UTC days) since RATE_DAYS days before today, today included;
+- the top stores by bookings made since TOP_DAYS days before today, with their revenue in those
+  days.
 Revenue everywhere is what the landing page calls revenue: charges that went through (still
 succeeded, or refunded later) minus refunds paid out, per currency (sums across currencies mean
 nothing).
@@ -20,15 +22,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from hub_app.domain.billing.models import (
-    Payment, PaymentKind, PaymentRecordStatus, PlanInterval, Subscription, SubscriptionPlan, SubscriptionStatus,
+    PlanInterval, Subscription, SubscriptionPlan, SubscriptionStatus,
 )
 from hub_app.domain.billing.limits import grace_period
-from hub_app.domain.bookings.models import Booking, BookingStatus
+from hub_app.domain.bookings.models import BookingStatus
 from hub_app.domain.permissions import Feature, require
+from hub_app.domain.reporting.models import BookingDayStats, BookingMadeDayStats, PaymentDayStats
 from hub_app.domain.stores.models import Store
 from hub_app.domain.tenancy import TenantContext
 from hub_app.domain.types import utcnow
@@ -39,7 +42,6 @@ TOP_DAYS = 30
 TOP_STORES = 10
 CENT = Decimal("0.01")
 PAYING = (SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE)
-WENT_THROUGH = (PaymentRecordStatus.SUCCEEDED, PaymentRecordStatus.REFUNDED)
 
 Money = dict[str, Decimal]  # currency -> amount
 
@@ -133,76 +135,89 @@ def _mrr(db: Session) -> Money:
     return {c: v.quantize(CENT) for c, v in sorted(mrr.items())}
 
 
-def _week_starts(now: datetime) -> list[datetime]:
-    this_monday = (now - timedelta(days=now.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
+def _week_starts(now: datetime) -> list[date]:
+    this_monday = (now - timedelta(days=now.weekday())).date()
     return [this_monday - timedelta(weeks=n) for n in range(WEEKS - 1, -1, -1)]
 
 
-def _buckets(column, starts: list[datetime], value=1):
-    """One SUM per week: a single pass over the window's rows instead of a query per week."""
-    return [func.coalesce(func.sum(case((and_(column >= s, column < s + timedelta(weeks=1)), value), else_=0)), 0)
-            for s in starts]
-
-
-def _revenue_sign():
-    return case((Payment.kind == PaymentKind.REFUND, -Payment.amount), else_=Payment.amount)
-
-
-def _went_through():
-    return and_(Payment.status.in_(WENT_THROUGH), Payment.kind.in_([PaymentKind.CHARGE, PaymentKind.REFUND]))
+def _money(cents) -> Decimal:
+    return (Decimal(int(cents or 0)) / 100).quantize(CENT)
 
 
 def _weeks(db: Session, now: datetime) -> list[Week]:
     starts = _week_starts(now)
-    window = (starts[0], starts[-1] + timedelta(weeks=1))
-    counts = db.execute(select(*_buckets(Booking.created_at, starts))
-                        .where(Booking.created_at >= window[0], Booking.created_at < window[1])).one()
-    revenue: list[Money] = [{} for _ in starts]
-    for currency, *amounts in db.execute(
-        select(Payment.currency, *_buckets(Payment.payment_date, starts, _revenue_sign()))
-        .where(_went_through(), Payment.payment_date >= window[0], Payment.payment_date < window[1])
-        .group_by(Payment.currency)
+    first, end = starts[0], starts[-1] + timedelta(weeks=1)
+    index = {start: n for n, start in enumerate(starts)}
+
+    def week_of(day) -> int:
+        return index[day - timedelta(days=day.weekday())]
+
+    counts = [0] * len(starts)
+    for day, made in db.execute(
+        select(BookingMadeDayStats.day, func.sum(BookingMadeDayStats.bookings))
+        .where(BookingMadeDayStats.day >= first, BookingMadeDayStats.day < end).group_by(BookingMadeDayStats.day)
     ).all():
-        for week, amount in zip(revenue, amounts):
-            week[currency] = Decimal(amount or 0).quantize(CENT)
-    return [Week(s.date(), int(n or 0), dict(sorted(r.items()))) for s, n, r in zip(starts, counts, revenue)]
+        counts[week_of(day)] += int(made or 0)
+    revenue: list[Money] = [{} for _ in starts]
+    for day, currency, cents in db.execute(
+        select(PaymentDayStats.day, PaymentDayStats.currency, func.sum(PaymentDayStats.amount_cents))
+        .where(PaymentDayStats.day >= first, PaymentDayStats.day < end)
+        .group_by(PaymentDayStats.day, PaymentDayStats.currency)
+    ).all():
+        week = revenue[week_of(day)]
+        week[currency] = week.get(currency, Decimal("0.00")) + _money(cents)
+    return [Week(s, n, dict(sorted(r.items()))) for s, n, r in zip(starts, counts, revenue)]
+
+
+def _window(now: datetime, days: int) -> tuple[date, date]:
+    """The last `days` whole UTC days before today's (today is still being counted)."""
+    today = now.date()
+    return today - timedelta(days=days), today
 
 
 def _no_shows(db: Session, now: datetime) -> Rate:
-    since = now - timedelta(days=RATE_DAYS)
-    no_show, marked = db.execute(
-        select(func.coalesce(func.sum(case((Booking.status == BookingStatus.NO_SHOW, 1), else_=0)), 0), func.count())
-        .where(Booking.start_at >= since, Booking.start_at < now,
-               Booking.status.in_([BookingStatus.COMPLETED, BookingStatus.NO_SHOW]))
-    ).one()
-    return Rate(int(no_show), int(marked))
+    first, today = _window(now, RATE_DAYS)
+    counts = dict(db.execute(
+        select(BookingDayStats.status, func.sum(BookingDayStats.bookings))
+        .where(BookingDayStats.day >= first, BookingDayStats.day < today,
+               BookingDayStats.status.in_([BookingStatus.COMPLETED.value, BookingStatus.NO_SHOW.value]))
+        .group_by(BookingDayStats.status)
+    ).all())
+    no_show = int(counts.get(BookingStatus.NO_SHOW.value) or 0)
+    return Rate(no_show, no_show + int(counts.get(BookingStatus.COMPLETED.value) or 0))
 
 
 def _cancellations(db: Session, now: datetime) -> Rate:
-    since = now - timedelta(days=RATE_DAYS)
+    first, today = _window(now, RATE_DAYS)
     cancelled, made = db.execute(
-        select(func.coalesce(func.sum(case((Booking.status == BookingStatus.CANCELLED, 1), else_=0)), 0), func.count())
-        .where(Booking.created_at >= since, Booking.created_at < now)
+        select(func.coalesce(func.sum(case((BookingMadeDayStats.status == BookingStatus.CANCELLED.value,
+                                             BookingMadeDayStats.bookings), else_=0)), 0),
+               func.coalesce(func.sum(BookingMadeDayStats.bookings), 0))
+        .where(BookingMadeDayStats.day >= first, BookingMadeDayStats.day <= today)
     ).one()
     return Rate(int(cancelled), int(made))
 
 
 def _top_stores(db: Session, now: datetime) -> list[TopStore]:
-    since = now - timedelta(days=TOP_DAYS)
-    made = func.count(Booking.id).label("made")
+    first, today = _window(now, TOP_DAYS)
+    made = func.sum(BookingMadeDayStats.bookings).label("made")
     leaders = db.execute(
-        select(Store.id, Store.name, Store.slug, made).join(Booking, Booking.store_id == Store.id)
-        .where(Booking.created_at >= since, Booking.created_at < now)
-        .group_by(Store.id, Store.name, Store.slug).order_by(made.desc(), Store.id).limit(TOP_STORES)
+        select(BookingMadeDayStats.store_id, made)
+        .where(BookingMadeDayStats.day >= first, BookingMadeDayStats.day <= today)
+        .group_by(BookingMadeDayStats.store_id).having(made > 0)
+        .order_by(made.desc(), BookingMadeDayStats.store_id).limit(TOP_STORES)
     ).all()
+    if not leaders:
+        return []
+    ids = [store_id for store_id, _ in leaders]
+    names = {sid: (name, slug) for sid, name, slug in db.execute(
+        select(Store.id, Store.name, Store.slug).where(Store.id.in_(ids)))}
     revenue: dict[int, Money] = {}
-    if leaders:
-        for store_id, currency, amount in db.execute(
-            select(Payment.store_id, Payment.currency, func.sum(_revenue_sign()))
-            .where(_went_through(), Payment.payment_date >= since, Payment.payment_date < now,
-                   Payment.store_id.in_([row[0] for row in leaders]))
-            .group_by(Payment.store_id, Payment.currency)
-        ).all():
-            revenue.setdefault(store_id, {})[currency] = Decimal(amount or 0).quantize(CENT)
-    return [TopStore(sid, name, slug, int(count), dict(sorted(revenue.get(sid, {}).items())))
-            for sid, name, slug, count in leaders]
+    for store_id, currency, cents in db.execute(
+        select(PaymentDayStats.store_id, PaymentDayStats.currency, func.sum(PaymentDayStats.amount_cents))
+        .where(PaymentDayStats.day >= first, PaymentDayStats.day <= today, PaymentDayStats.store_id.in_(ids))
+        .group_by(PaymentDayStats.store_id, PaymentDayStats.currency)
+    ).all():
+        revenue.setdefault(store_id, {})[currency] = _money(cents)
+    return [TopStore(sid, *names.get(sid, ("", "")), int(count), dict(sorted(revenue.get(sid, {}).items())))
+            for sid, count in leaders]

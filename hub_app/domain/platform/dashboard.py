@@ -10,11 +10,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hub_app.domain.accounts.models import AppUser, UserRole
-from hub_app.domain.billing.models import Payment, PaymentKind, PaymentRecordStatus
-from hub_app.domain.bookings.models import Booking
 from hub_app.domain.integrations.models import InboxStatus, WebhookEvent
 from hub_app.domain.notifications.models import Notification, NotificationStatus
 from hub_app.domain.permissions import Feature, require
+from hub_app.domain.reporting.models import BookingMadeDayStats, PaymentDayStats
 from hub_app.domain.stores.models import Store
 from hub_app.domain.tenancy import TenantContext
 from hub_app.domain.types import utcnow
@@ -53,32 +52,20 @@ def dashboard_counts(db: Session, ctx: TenantContext, now: datetime | None = Non
     start, end = month_bounds(now or utcnow())
     count = lambda query: db.scalar(query) or 0  # noqa: E731
     users_with = lambda role: count(select(func.count()).select_from(AppUser).where(AppUser.role == role))  # noqa: E731
-    in_month = (Payment.payment_date >= start) & (Payment.payment_date < end)
-    charged = db.execute(
-        select(Payment.currency, func.sum(Payment.amount)).where(
-            in_month, Payment.kind == PaymentKind.CHARGE,
-            Payment.status.in_([PaymentRecordStatus.SUCCEEDED, PaymentRecordStatus.REFUNDED]),
-        ).group_by(Payment.currency)
-    ).all()
-    refunded = db.execute(
-        select(Payment.currency, func.sum(Payment.amount)).where(
-            in_month, Payment.kind == PaymentKind.REFUND,
-            Payment.status.in_([PaymentRecordStatus.SUCCEEDED, PaymentRecordStatus.REFUNDED]),
-        ).group_by(Payment.currency)
-    ).all()
-    revenue: dict[str, Decimal] = {}
-    for currency, amount in charged:
-        revenue[currency] = revenue.get(currency, Decimal("0.00")) + Decimal(amount or 0)
-    for currency, amount in refunded:
-        revenue[currency] = revenue.get(currency, Decimal("0.00")) - Decimal(amount or 0)
+    # Both month figures come from the per-day rollups (migration 0018); the month is whole UTC days.
+    first, stop = start.date(), end.date()
+    revenue = {currency: (Decimal(int(cents or 0)) / 100) for currency, cents in db.execute(
+        select(PaymentDayStats.currency, func.sum(PaymentDayStats.amount_cents))
+        .where(PaymentDayStats.day >= first, PaymentDayStats.day < stop).group_by(PaymentDayStats.currency)
+    ).all()}
     return DashboardCounts(
         month_start=start,
         stores=count(select(func.count()).select_from(Store)),
         active_stores=count(select(func.count()).select_from(Store).where(Store.is_active.is_(True))),
         managers=users_with(UserRole.STORE_MANAGER),
         clients=users_with(UserRole.CLIENT),
-        bookings_this_month=count(select(func.count()).select_from(Booking)
-                                  .where(Booking.created_at >= start, Booking.created_at < end)),
+        bookings_this_month=int(count(select(func.sum(BookingMadeDayStats.bookings))
+                                      .where(BookingMadeDayStats.day >= first, BookingMadeDayStats.day < stop))),
         revenue_this_month={c: v.quantize(Decimal("0.01")) for c, v in sorted(revenue.items())},
         failed_notifications=count(select(func.count()).select_from(Notification)
                                    .where(Notification.status == NotificationStatus.FAILED)),

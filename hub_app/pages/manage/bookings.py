@@ -236,9 +236,9 @@ def list_view() -> rx.Component:
         rx.flex(
             rx.button("‹", on_click=S.turn_page(-1), disabled=S.page == 0, variant="soft",
                       aria_label=tr("manage.previous_page")),
-            rx.text(tr("manage.page") + " " + (S.page + 1).to_string() + " / " + S.page_count.to_string() + " · "
-                    + S.total.to_string() + " " + tr("manage.bookings.count"), id="bookings-count"),
-            rx.button("›", on_click=S.turn_page(1), disabled=S.page + 1 >= S.page_count, variant="soft",
+            rx.text(tr("manage.page") + " " + S.pages_label + " · "
+                    + S.total_label + " " + tr("manage.bookings.count"), id="bookings-count"),
+            rx.button("›", on_click=S.turn_page(1), disabled=S.next_cursor == "", variant="soft",
                       aria_label=tr("manage.next_page")),
             spacing="3", align="center",
         ),

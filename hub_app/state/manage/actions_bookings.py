@@ -20,7 +20,9 @@ from hub_app.domain.bookings.service import (
 )
 from hub_app.domain.dashboard.access import dashboard_store, local_today
 from hub_app.domain.dashboard.clients import client_card
-from hub_app.domain.dashboard.bookings import BookingFilters, BookingView, booking_view, calendar_view, find_bookings
+from hub_app.domain.dashboard.bookings import (
+    BookingFilters, BookingView, booking_view, calendar_view, find_bookings, view_cursor,
+)
 from hub_app.domain.dashboard.exports import bookings_csv
 from hub_app.domain.scheduling.service import list_services
 from hub_app.domain.tenancy import TenantContext
@@ -57,11 +59,14 @@ def booking_row(view: BookingView, tz: str, locale: str, now: datetime | None = 
     }
 
 
-def list_page(ctx: TenantContext, filters: BookingFilters, page: int, size: int) -> tuple[list[dict[str, str]], int]:
+def list_page(ctx: TenantContext, filters: BookingFilters, cursor: str,
+              size: int) -> tuple[list[dict[str, str]], int, str]:
+    """One page of the list (after `cursor`), how many match (capped), and the next page's cursor."""
     with unit_of_work(ctx) as db:
         store = dashboard_store(db, ctx)
-        views, total = find_bookings(db, ctx, filters, limit=size, offset=max(page, 0) * size)
-    return [booking_row(v, store.timezone, ctx.locale) for v in views], total
+        views, total = find_bookings(db, ctx, filters, limit=size, cursor=cursor or None)
+    following = view_cursor(views[-1], filters.order) if len(views) >= size else ""
+    return [booking_row(v, store.timezone, ctx.locale) for v in views], total, following
 
 
 def export_csv(ctx: TenantContext, filters: BookingFilters) -> str:

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from hub_app.db import unit_of_work
 from hub_app.domain.billing.service_subscription_views import client_subscriptions
-from hub_app.domain.bookings.queries import list_clients
+from hub_app.domain.bookings.queries import list_clients, next_client_cursor
 from hub_app.domain.dashboard import messages, overview, usage
 from hub_app.domain.dashboard.access import dashboard_store, local_today
 from hub_app.domain.dashboard.clients import client_card
@@ -75,15 +75,18 @@ def overview_data(ctx: TenantContext, first: date, last: date) -> dict:
 # --- clients ----------------------------------------------------------------------------------
 
 
-def client_rows(ctx: TenantContext, search: str, page: int, size: int) -> tuple[list[dict[str, str]], int]:
+def client_rows(ctx: TenantContext, search: str, cursor: str,
+                size: int) -> tuple[list[dict[str, str]], int, str]:
+    """One page of clients (after `cursor`), how many match (capped), and the next page's cursor."""
     with unit_of_work(ctx) as db:
         store = dashboard_store(db, ctx)
-        clients, total = list_clients(db, ctx, search=search or None, limit=size, offset=page * size)
+        clients, total = list_clients(db, ctx, search=search or None, limit=size, cursor=cursor or None)
+    following = next_client_cursor(clients, size) or ""
     return [{
         "id": str(c.user_id), "name": c.full_name, "email": c.email, "phone": c.phone_number or "",
         "bookings": str(c.bookings_count),
         "last": format_datetime(c.last_booking_start, store.timezone, ctx.locale, "short") if c.last_booking_start else "",
-    } for c in clients], total
+    } for c in clients], total, following
 
 
 def client_detail(ctx: TenantContext, client_user_id: int) -> dict:

@@ -6,6 +6,7 @@ from datetime import date
 
 import reflex as rx
 
+from hub_app.domain.bookings.paging import COUNT_CAP
 from hub_app.domain.dashboard.access import shift_anchor
 from hub_app.domain.dashboard.bookings import BookingFilters
 from hub_app.domain.errors import DomainError, SlotTaken
@@ -33,6 +34,9 @@ class BookingsState(ManageState):
     filters: dict[str, str] = {"from": "", "to": "", "status": "", "service": "", "search": "", "sort": "start"}
     filter_key: int = 0
     page: int = 0
+    # Keyset pages: cursors[i] opens page i ("" for the first); next_cursor opens the one after.
+    cursors: list[str] = [""]
+    next_cursor: str = ""
     rows: list[dict[str, str]] = []
     total: int = 0
     services: list[dict[str, str]] = []
@@ -57,7 +61,16 @@ class BookingsState(ManageState):
 
     @rx.var
     def page_count(self) -> int:
-        return max(1, -(-self.total // PAGE_SIZE))
+        return max(1, -(-min(self.total, COUNT_CAP) // PAGE_SIZE))
+
+    @rx.var
+    def pages_label(self) -> str:
+        """"3 / 12", or "3 / 50+" when more bookings match than are counted."""
+        return f"{self.page + 1} / {self.page_count}" + ("+" if self.total > COUNT_CAP else "")
+
+    @rx.var
+    def total_label(self) -> str:
+        return f"{COUNT_CAP}+" if self.total > COUNT_CAP else str(self.total)
 
     @rx.var
     def detail_open(self) -> bool:
@@ -92,7 +105,8 @@ class BookingsState(ManageState):
         self.cal_hours, self.cal_height = grid["hours"], grid["height"]
 
     def _load_list(self, ctx) -> None:
-        self.rows, self.total = actions.list_page(ctx, self._filters(), self.page, PAGE_SIZE)
+        cursor = self.cursors[self.page] if self.page < len(self.cursors) else ""
+        self.rows, self.total, self.next_cursor = actions.list_page(ctx, self._filters(), cursor, PAGE_SIZE)
 
     def _reload(self, ctx) -> None:
         if self.mode == "calendar":
@@ -170,19 +184,23 @@ class BookingsState(ManageState):
     @rx.event
     def apply_filters(self, form: dict):
         self.filters = {name: form_text(form, name) for name in ("from", "to", "status", "service", "search", "sort")}
-        self.page = 0
+        self.page, self.cursors = 0, [""]
         self._run(self._load_list)
 
     @rx.event
     def clear_filters(self):
         self.filters = {"from": "", "to": "", "status": "", "service": "", "search": "", "sort": "start"}
         self.filter_key += 1
-        self.page = 0
+        self.page, self.cursors = 0, [""]
         self._run(self._load_list)
 
     @rx.event
     def turn_page(self, delta: int):
-        self.page = max(0, min(self.page + int(delta), self.page_count - 1))
+        if int(delta) > 0 and self.next_cursor:
+            self.cursors = self.cursors[:self.page + 1] + [self.next_cursor]
+            self.page += 1
+        elif int(delta) < 0 and self.page > 0:
+            self.page -= 1
         self._run(self._load_list)
 
     @rx.event

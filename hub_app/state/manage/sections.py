@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import reflex as rx
 
+from hub_app.domain.bookings.paging import COUNT_CAP
 from hub_app.domain.errors import DomainError
 from hub_app.i18n import t
 from hub_app.settings import get_settings
@@ -76,6 +77,9 @@ class OverviewState(ManageState):
 class ClientsState(ManageState):
     search: str = ""
     page: int = 0
+    # Keyset pages: cursors[i] opens page i ("" for the first); next_cursor opens the one after.
+    cursors: list[str] = [""]
+    next_cursor: str = ""
     rows: list[dict[str, str]] = []
     total: int = 0
     client: dict[str, str] = {}
@@ -87,11 +91,14 @@ class ClientsState(ManageState):
     invite_key: int = 0
 
     @rx.var
-    def page_count(self) -> int:
-        return max(1, -(-self.total // PAGE_SIZE))
+    def pages_label(self) -> str:
+        """"3 / 12", or "3 / 50+" when more clients match than are counted."""
+        count = max(1, -(-min(self.total, COUNT_CAP) // PAGE_SIZE))
+        return f"{self.page + 1} / {count}" + ("+" if self.total > COUNT_CAP else "")
 
     def _load(self, ctx) -> None:
-        self.rows, self.total = actions.client_rows(ctx, self.search, self.page, PAGE_SIZE)
+        cursor = self.cursors[self.page] if self.page < len(self.cursors) else ""
+        self.rows, self.total, self.next_cursor = actions.client_rows(ctx, self.search, cursor, PAGE_SIZE)
         self.invitations = invites.invitation_rows(ctx)
 
     @rx.event
@@ -112,12 +119,16 @@ class ClientsState(ManageState):
 
     @rx.event
     def find(self, form: dict):
-        self.search, self.page = form_text(form, "search"), 0
+        self.search, self.page, self.cursors = form_text(form, "search"), 0, [""]
         self._attempt(self._load)
 
     @rx.event
     def turn_page(self, delta: int):
-        self.page = max(0, min(self.page + int(delta), self.page_count - 1))
+        if int(delta) > 0 and self.next_cursor:
+            self.cursors = self.cursors[:self.page + 1] + [self.next_cursor]
+            self.page += 1
+        elif int(delta) < 0 and self.page > 0:
+            self.page -= 1
         self._attempt(self._load)
 
     @rx.event
