@@ -22,17 +22,24 @@ depends_on: Union[str, Sequence[str], None] = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("store", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("embed_domains", sa.JSON(), nullable=False, server_default="[]"))
-        batch_op.add_column(sa.Column("embed_accent_color", sa.String(length=7), nullable=True))
-        batch_op.create_check_constraint(
-            "ck_store_embed_accent_color",
+    # Plain ADD COLUMN, not a batch: on SQLite a batch rebuilds `store` and loses its availability
+    # triggers (0006). SQLite cannot add a CHECK to an existing table without that rebuild, so the
+    # colour's shape is checked there by the domain only (hub_app/domain/embedding/rules.py).
+    op.add_column("store", sa.Column("embed_domains", sa.JSON(), nullable=False, server_default="[]"))
+    op.add_column("store", sa.Column("embed_accent_color", sa.String(length=7), nullable=True))
+    if op.get_bind().dialect.name != "sqlite":
+        op.create_check_constraint(
+            "ck_store_embed_accent_color", "store",
             "embed_accent_color IS NULL OR length(embed_accent_color) = 7",
         )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("store", schema=None) as batch_op:
-        batch_op.drop_constraint("ck_store_embed_accent_color", type_="check")
-        batch_op.drop_column("embed_accent_color")
-        batch_op.drop_column("embed_domains")
+    if op.get_bind().dialect.name != "sqlite":
+        op.drop_constraint("ck_store_embed_accent_color", "store", type_="check")
+        op.drop_column("store", "embed_accent_color")
+        op.drop_column("store", "embed_domains")
+        return
+    # SQLite 3.35+ drops a column in place (keeping the table's triggers, unlike a batch rebuild).
+    op.execute("ALTER TABLE store DROP COLUMN embed_accent_color")
+    op.execute("ALTER TABLE store DROP COLUMN embed_domains")
