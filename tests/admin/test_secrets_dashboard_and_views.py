@@ -110,9 +110,15 @@ def test_every_view_lists_and_shows_its_rows(admin_client, shop):
                               "calendly-event-type-link", "audit-entry", "store-photo")]
     for identity in identities:
         assert admin_client.get(f"/admin/{identity}/list").status_code == 200, identity
-    for model, row in rows.items():
-        from sqladmin.helpers import get_object_identifier, slugify_class_name
+    from admin.views.registry import ALL_VIEWS
+    from sqladmin.helpers import get_object_identifier, slugify_class_name
 
+    # Every tenant table with a view; the reporting rollups (kept by triggers) have none.
+    viewed = {getattr(view, "model", None) for view in ALL_VIEWS}
+    for model, row in rows.items():
+        if model not in viewed:
+            assert model.__module__ == "hub_app.domain.reporting.models", f"{model.__name__} has no admin view"
+            continue
         path = f"/admin/{slugify_class_name(model.__name__)}/details/{get_object_identifier(row)}"
         assert admin_client.get(path).status_code == 200, path
     assert admin_client.get("/admin/app-user/list?search=eleni").status_code == 200

@@ -29,6 +29,9 @@ ACTOR = {
     ("audit_log", "actor_user_id"): "who made a change",
     ("blocked_period", "created_by_user_id"): "the staff member who blocked time",
     ("api_key", "created_by_user_id"): "the staff member who made an API key",
+    # Counts derived from the bookings by triggers: they follow the bookings' client (an erasure
+    # that moves a store's bookings to an anonymous record moves these counts with them).
+    ("client_store_stats", "client_user_id"): "a rollup of a client's bookings at a store",
     ("webhook_endpoint", "created_by_user_id"): "the staff member who registered a webhook endpoint",
     ("booking", "cancelled_by_user_id"): "who cancelled a booking",
     ("store", "manager_user_id"): "a store's primary manager",
