@@ -9,6 +9,7 @@ from alembic.migration import MigrationContext
 
 from hub_app.cli import alembic_config
 from hub_app.domain import models
+from tests.conftest import without_free_plan_limits
 
 
 def _diff(url: str) -> list:
@@ -40,6 +41,9 @@ def test_downgrade_to_base_then_upgrade_again(database_url, backend):
         engine.dispose()
     command.upgrade(config, "head")
     assert _diff(database_url) == []
+    # The upgrade seeded the free plan again (0013): unflag it as the session's database had it,
+    # or every later test in this session would run under the free plan's limits.
+    without_free_plan_limits(database_url)
 
 
 def test_every_spec_entity_has_a_table():
