@@ -50,6 +50,7 @@ def build_workload(engine, bookings: int, seed: int = 7):
     from hub_app.db import unit_of_work
     from hub_app.domain.accounts.models import AppUser, UserRole
     from hub_app.domain.accounts.service import hash_password
+    from hub_app.domain.billing.models import PlanInterval, SubscriptionPlan
     from hub_app.domain.bookings.models import Booking, BookingStatus
     from hub_app.domain.scheduling.service import ServiceInput, create_calendar, create_service, set_weekly_hours
     from hub_app.domain.stores.models import Store
@@ -59,11 +60,14 @@ def build_workload(engine, bookings: int, seed: int = 7):
     rng = random.Random(seed)
     password_hash = hash_password("bench-password")
     with unit_of_work(TenantContext.system(), engine) as db:
-        # The store has no plan; the free plan's limits (one calendar) would refuse the ten
-        # calendars of this workload. This database is the benchmark's own.
-        db.execute(sa.text("UPDATE subscription_plan SET is_free = false WHERE is_free"))
+        # A paid plan, as a store with ten calendars has: the free plan allows one. Its monthly
+        # bookings limit is finite, as real plans' are, so every booking checks it.
+        plan = SubscriptionPlan(name="Bench Business", price_amount=Decimal("49.00"), interval=PlanInterval.MONTH,
+                                max_bookings_per_month=100_000)
+        db.add(plan)
+        db.flush()
         store = Store(name="Bench", slug=f"bench-{uuid.uuid4().hex[:6]}", timezone="Europe/Athens",
-                      min_notice_minutes=0, booking_horizon_days=90)
+                      min_notice_minutes=0, booking_horizon_days=90, current_subscription_plan_id=plan.id)
         db.add(store)
         db.flush()
         manager = AppUser(email=f"manager-{store.id}@bench.example", password_hash=password_hash,

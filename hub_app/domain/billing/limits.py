@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from hub_app.domain.billing.models import Subscription, SubscriptionPlan, SubscriptionStatus
@@ -73,14 +74,29 @@ def standing_criterion(standing: str, now: datetime | None = None):
     return past_due & (Subscription.past_due_since <= cutoff)
 
 
+# The statements below are built once: every booking runs them, and a statement object the
+# session has seen is scoped once per store and user (tenancy.scoped_statement); one built per
+# call was walked, scoped and compiled afresh each time.
+
+
+@lru_cache(maxsize=None)
+def _free_plan():
+    return select(SubscriptionPlan).where(SubscriptionPlan.is_free.is_(True)).limit(1)
+
+
 def free_plan(db: Session) -> SubscriptionPlan | None:
-    return db.scalar(select(SubscriptionPlan).where(SubscriptionPlan.is_free.is_(True)).limit(1))
+    return db.scalar(_free_plan())
+
+
+@lru_cache(maxsize=None)
+def _latest_subscription(statuses: tuple[SubscriptionStatus, ...]):
+    # The store condition is the question asked: a bypass session sees every store's rows.
+    return (select(Subscription).where(Subscription.store_id == bindparam("store_id"), Subscription.status.in_(statuses))
+            .order_by(Subscription.start_date.desc(), Subscription.id.desc()).limit(1))
 
 
 def latest_subscription(db: Session, store_id: int, statuses) -> Subscription | None:
-    # The store condition is the question asked: a bypass session sees every store's rows.
-    return db.scalar(select(Subscription).where(Subscription.store_id == store_id, Subscription.status.in_(statuses))
-                     .order_by(Subscription.start_date.desc(), Subscription.id.desc()).limit(1))
+    return db.scalar(_latest_subscription(tuple(statuses)), {"store_id": store_id})
 
 
 def limits_in_force(db: Session, store: Store, now: datetime | None = None, *,

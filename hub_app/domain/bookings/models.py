@@ -36,6 +36,10 @@ class BookingSource(str, enum.Enum):
     CALENDLY = "calendly"
 
 
+# The bookings a plan's "max bookings a month" counts: a reschedule is not a new booking.
+MONTH_COUNTED = "rescheduled_from_id IS NULL AND status <> 'rescheduled'"
+
+
 class Booking(TenantScoped, Timestamped, table=True):
     """One appointment.
 
@@ -62,6 +66,10 @@ class Booking(TenantScoped, Timestamped, table=True):
         sa.Index("ix_booking_store_start_id", "store_id", "start_at", "id"),
         sa.Index("ix_booking_store_created", "store_id", "created_at", "id"),
         sa.Index("ix_booking_client_start", "client_user_id", "start_at"),
+        # The plan's monthly count (bookings/plan_limit.py) on every booking: exactly the rows it
+        # counts, and the row policy's column, so it reads this month's entries of the index only.
+        sa.Index("ix_booking_store_month_count", "store_id", "created_at", postgresql_include=["client_user_id"],
+                 postgresql_where=sa.text(MONTH_COUNTED), sqlite_where=sa.text(MONTH_COUNTED)),
     )
 
     id: int | None = Field(default=None, primary_key=True)
