@@ -42,8 +42,14 @@ def describe(violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
+# Dialogs fade and slide in: colours read half-way through a fade are blends (a teal button read
+# as #198679 at 4.44:1 instead of #00796b), so axe runs once no animation is running.
+_ANIMATIONS_DONE = "() => document.getAnimations().every(a => a.playState !== 'running')"
+
+
 def assert_accessible(page: Page, where: str) -> None:
     """Fail when axe reports a critical or serious violation on `page` (named `where`)."""
+    page.wait_for_function(_ANIMATIONS_DONE, timeout=10_000)
     violations = axe_violations(page)
     failing = [v for v in violations if v["impact"] in FAILING_IMPACTS]
     if violations:
