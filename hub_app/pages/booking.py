@@ -277,6 +277,14 @@ def pay_control(embedded: bool) -> rx.Component:
     return rx.button(tr("wizard.pay_now"), on_click=BookingState.pay_now, id="pay-now")
 
 
+def subscribe_control(embedded: bool) -> rx.Component:
+    """Like paying (`pay_control`): framed on another site, subscribing continues on the account
+    page in a tab of its own, where the booking offers it."""
+    if embedded:
+        return rx.link(rx.button(tr("wizard.subscribe"), id="subscribe"), href="/account", is_external=True)
+    return rx.button(tr("wizard.subscribe"), on_click=BookingState.subscribe, id="subscribe")
+
+
 def done_step(embedded: bool = False) -> rx.Component:
     c = BookingState.confirmation
     return rx.vstack(
@@ -305,8 +313,7 @@ def done_step(embedded: bool = False) -> rx.Component:
         notice(BookingState.form_error, id_="form-error"),
         rx.flex(
             rx.cond(c["pending"] != "", pay_control(embedded)),
-            rx.cond(c["subscribe"] != "", rx.button(tr("wizard.subscribe"), on_click=BookingState.subscribe,
-                                                    id="subscribe")),
+            rx.cond(c["subscribe"] != "", subscribe_control(embedded)),
             rx.button(tr("wizard.download_ics"), on_click=BookingState.download_ics, variant="outline", id="download-ics"),
             # Framed on another site, the account opens in a tab of its own, not inside the frame.
             rx.link(rx.button(tr("wizard.my_bookings")), href="/account", is_external=embedded),

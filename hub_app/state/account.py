@@ -12,13 +12,16 @@ from hub_app.domain.accounts.service import change_password
 from hub_app.domain.bookings.availability import free_slots
 from hub_app.domain.bookings.models import BookingStatus
 from hub_app.domain.billing.refunds import cancel_with_refund
+from hub_app.domain.billing.service_subscription_views import awaits_subscription
 from hub_app.domain.bookings.service import get_booking, my_bookings, reschedule_booking
 from hub_app.domain.errors import DomainError, PermissionDenied, ValidationFailed
 from hub_app.domain.scheduling.service import get_service
 from hub_app.domain.stores.service import get_store
 from hub_app.domain.types import utcnow
 from hub_app.i18n import format_datetime, format_money, format_time, t
+from hub_app.settings import get_settings
 from hub_app.state.session import SessionState
+from hub_app.state.subscription_rows import open_service_checkout, price_per_interval
 
 PROFILE_FORM_FIELDS = ("first_name", "last_name", "age", "email", "phone", "address")
 # A client may still change these; finished or cancelled bookings are history.
@@ -77,8 +80,15 @@ class AccountState(SessionState):
             bookings, stores = [], {}
         for booking in bookings:
             store = stores[booking.store_id]
-            with unit_of_work(self._context(user, store.id)) as db:
-                service_name = get_service(db, self._context(user, store.id), booking.service_id).name
+            changeable = booking.end_at > now and booking.status in _CHANGEABLE
+            store_ctx = self._context(user, store.id)
+            with unit_of_work(store_ctx) as db:
+                service = get_service(db, store_ctx, booking.service_id)
+                service_name = service.name
+                subscribe = (price_per_interval(service.base_price_amount, store.currency,
+                                                service.recurring_interval.value, loc)
+                             if changeable and service.is_recurring and awaits_subscription(db, store_ctx, service.id)
+                             else "")
             row = {
                 "id": str(booking.id),
                 "store_id": str(store.id),
@@ -91,8 +101,10 @@ class AccountState(SessionState):
                 "total": format_money(booking.total_amount, booking.currency, loc),
                 "status": booking.status.value,
                 "status_label": t(f"booking.status.{booking.status.value}", loc),
+                "service_id": str(service.id),
+                "subscribe": subscribe,   # "€50.00 / month" when a subscription is still to start
             }
-            if booking.end_at > now and booking.status in _CHANGEABLE:
+            if changeable:
                 upcoming.append((booking.start_at, row))
             else:
                 past.append((booking.start_at, row))
@@ -243,6 +255,24 @@ class AccountState(SessionState):
             self.booking_error = result
             return
         return result
+
+    @rx.event
+    def subscribe(self, booking_id: str):
+        """Start the subscription that pays for a booked recurring service (Stripe Checkout on the
+        store's account, in this tab; back here afterwards)."""
+        user = self._current_user()
+        if user is None:
+            return rx.redirect("/login?next=/account")
+        row = next((r for r in self.upcoming if r["id"] == str(booking_id) and r.get("subscribe")), None)
+        if row is None:
+            return
+        try:
+            url = open_service_checkout(self._context(user, int(row["store_id"])), int(row["service_id"]),
+                                        int(row["id"]), f"{get_settings().public_base_url.rstrip('/')}/account")
+        except DomainError as exc:
+            self.booking_error = exc.message
+            return
+        return rx.redirect(url)
 
     @rx.event
     def download_ics(self, booking_id: str):

@@ -6,12 +6,9 @@ frame the wizard at all."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
-import threading
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -23,42 +20,7 @@ from hub_app.domain.stores.models import Store
 from hub_app.domain.stores.service import update_store
 from hub_app.domain.tenancy import TenantContext
 from tests.browser.client_seed import _admin_ctx, make_salon, store_today
-
-LISTEN_MESSAGES = """
-<script>
-  window.__hubMessages = [];
-  window.addEventListener("message", function (e) { window.__hubMessages.push({origin: e.origin, data: e.data}); });
-  window.__hubBooked = [];
-  document.addEventListener("appointment-hub:booked", function (e) { window.__hubBooked.push(e.detail); });
-</script>"""
-
-
-@contextlib.contextmanager
-def host_site(address: str, body: str):
-    """Serve one HTML page at http://<address>:<free port>/ (another origin than the app)."""
-    page = f"<!doctype html><html lang='en'><head><title>Salon site</title></head><body>{body}</body></html>"
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 - http.server's name
-            data = page.encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer((address, 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://{address}:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
+from tests.browser.host_site import LISTEN_MESSAGES, host_site
 
 def list_sites(engine, store, *origins: str, accent: str | None = None) -> None:
     ctx = _admin_ctx(engine)

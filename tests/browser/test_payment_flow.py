@@ -15,7 +15,7 @@ from datetime import time as clock, timedelta
 from decimal import Decimal
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FrameLocator, Page, expect
 from sqlalchemy import select
 
 from hub_app.db import unit_of_work
@@ -24,10 +24,11 @@ from hub_app.domain.billing.models import Payment, PaymentKind, PaymentRecordSta
 from hub_app.domain.bookings.models import Booking, BookingStatus, PaymentStatus
 from hub_app.domain.scheduling.service import ServiceInput, create_calendar, create_service, set_weekly_hours
 from hub_app.domain.stores.models import Store
-from hub_app.domain.stores.service import ManagerInput, StoreInput, onboard_store
+from hub_app.domain.stores.service import ManagerInput, StoreInput, onboard_store, update_store
 from hub_app.domain.tenancy import TenantContext
 from tests.browser.client_seed import engine_for, store_today
 from tests.browser.conftest import production_app
+from tests.browser.host_site import host_site
 from tests.stripe.fake_stripe import FakeStripe
 
 SLUG = "paid-colour-studio"
@@ -111,21 +112,26 @@ def seed_paid_store(engine, fake: FakeStripe, *, slug: str = SLUG, recurring: bo
 
 def book_colour(page: Page, app, slug: str, client: dict[str, str]) -> None:
     """Book the store's Colour in three days through the wizard, registering `client` on the way."""
-    day = store_today() + timedelta(days=3)
     page.goto(app.url(f"/{slug}"))
     page.get_by_role("link", name="Book: Colour").click()
     page.wait_for_url(re.compile(rf"/{slug}/book\?service=\d+$"))
-    expect(page.get_by_role("heading", name="Choose a day")).to_be_visible()
-    cell = page.locator(f'button[data-day="{day.isoformat()}"]')
+    fill_in_colour_booking(page, client)
+
+
+def fill_in_colour_booking(wizard: Page | FrameLocator, client: dict[str, str]) -> None:
+    """The wizard's steps from the day on (on a page of the app, or framed on a store's site)."""
+    day = store_today() + timedelta(days=3)
+    expect(wizard.get_by_role("heading", name="Choose a day")).to_be_visible()
+    cell = wizard.locator(f'button[data-day="{day.isoformat()}"]')
     if cell.count() == 0:
-        page.get_by_role("button", name="Next month").click()
+        wizard.get_by_role("button", name="Next month").click()
     cell.click()
-    page.locator("#time-grid button").first.click()
+    wizard.locator("#time-grid button").first.click()
     labels = {"first_name": "First name", "last_name": "Last name", "age": "Age", "phone": "Phone",
               "email": "Email", "address": "Address", "password": "Choose a password (at least 8 characters)"}
     for name, value in client.items():
-        page.get_by_label(labels[name], exact=True).fill(value)
-    page.get_by_role("button", name="Book now").click()
+        wizard.get_by_label(labels[name], exact=True).fill(value)
+    wizard.get_by_role("button", name="Book now").click()
 
 
 def test_advance_payment_through_checkout_confirms_the_booking(paying_app, page: Page, engine,
@@ -227,3 +233,63 @@ def test_recurring_service_subscribes_in_the_wizard_and_cancels_in_account(payin
     expect(page.locator("#subscription-message")).to_contain_text("It will not renew")
     expect(card).to_contain_text("Ends on")
     assert fake_stripe_server.object(row.stripe_subscription_id)["cancel_at_period_end"] is True
+
+
+def test_subscribing_inside_a_store_site_continues_on_the_account_page(paying_app, page: Page, engine,
+                                                                       fake_stripe_server):
+    """Stripe Checkout refuses to be framed: booked inside the store's own site, "Subscribe" opens
+    the account page in a tab of its own (a real link, so no popup blocker stops it), where the
+    booking offers the subscription; it is paid there and the offer goes away."""
+    from hub_app.domain.billing.models import ServiceSubscription, SubscriptionStatus
+
+    slug = "framed-monthly-studio"
+    store_id = seed_paid_store(engine, fake_stripe_server, slug=slug, recurring=True)
+    client = dict(CLIENT, email="daphne.framed@example.com")
+    frame_tag = (f'<iframe title="Online booking" src="{paying_app.url("/embed/" + slug)}" '
+                 'style="width:900px;height:1400px"></iframe>')
+    with host_site("127.0.0.2", frame_tag) as host:
+        with unit_of_work(TenantContext.system(), engine) as db:
+            admin, _ = ensure_admin(db, "payments-admin@example.com", "payments-admin-pass")
+            admin_ctx = TenantContext.for_user(admin)
+        with unit_of_work(admin_ctx, engine) as db:
+            update_store(db, admin_ctx, store_id, {"embed_domains": [host]})
+        page.goto(host + "/")
+        frame = page.frame_locator("iframe[title='Online booking']")
+        frame.get_by_role("button", name=re.compile("Colour")).click()
+        fill_in_colour_booking(frame, client)
+        expect(frame.locator("#subscription-offer")).to_contain_text("/ month")
+        link = frame.get_by_role("link", name="Subscribe")
+        assert link.get_attribute("target") == "_blank"
+        with page.context.expect_page() as opened:
+            link.click()
+    account = opened.value
+    # The frame's sign-in lives in the host site's storage partition: this first-party tab asks
+    # the client to sign in (with the password chosen in the frame) and then shows the account.
+    account.wait_for_url(re.compile(r"/login\?next=/account"))
+    account.locator("#login-email").fill(client["email"])
+    account.locator("#login-password").fill(client["password"])
+    account.locator("#login-submit").click()
+    account.wait_for_url(paying_app.url("/account"))
+    card = account.locator("#upcoming .booking-card")
+    expect(card).to_have_count(1)
+    card.get_by_role("button", name=re.compile(r"^Subscribe · .*month$")).click()
+    account.wait_for_url(re.compile(re.escape(fake_stripe_server.url) + r"/checkout/pay/cs_"))
+    session_request = fake_stripe_server.requests_to("POST", "/v1/checkout/sessions")[-1]
+    assert session_request.params["mode"] == "subscription"
+    assert session_request.stripe_account == db_account_id(engine, store_id)
+    account.locator("#pay").click()
+    account.wait_for_url(re.compile(re.escape(paying_app.url("/account")) + r"/?\?subscription=success"))
+
+    def active():
+        with unit_of_work(TenantContext.system(), engine) as db:
+            row = db.scalars(select(ServiceSubscription).where(ServiceSubscription.store_id == store_id)).first()
+            return row if row is not None and row.status == SubscriptionStatus.ACTIVE else None
+
+    row = wait_for(active, "the subscription's activation by the webhooks")
+    with unit_of_work(TenantContext.system(), engine) as db:
+        booking = db.scalars(select(Booking).where(Booking.store_id == store_id)).one()
+    assert row.booking_id == booking.id
+    account.reload()
+    expect(account.locator("#subscriptions .subscription-row")).to_have_count(1)
+    expect(account.locator("#upcoming .booking-card")).to_have_count(1)
+    expect(account.locator("#upcoming .subscribe-booking")).to_have_count(0)

@@ -59,6 +59,17 @@ def subscription_offered(db: Session, service_id: int) -> bool:
     return payments_available(db.get(Store, service.store_id))[0]
 
 
+def awaits_subscription(db: Session, ctx: TenantContext, service_id: int) -> bool:
+    """The signed-in client booked a service paid by subscribing and has no live subscription to
+    it yet (they left the wizard before Checkout, or booked inside another site's frame, where
+    Checkout cannot open): /account offers to subscribe."""
+    if ctx.user_id is None or not subscription_offered(db, service_id):
+        return False
+    return db.scalar(select(ServiceSubscription.id).where(
+        ServiceSubscription.client_user_id == ctx.user_id, ServiceSubscription.service_id == service_id,
+        ServiceSubscription.status.in_(LIVE)).limit(1)) is None
+
+
 def _own_client(ctx: TenantContext) -> None:
     if ctx.user_id is None:
         raise NotAuthenticated(t("auth.not_signed_in", ctx.locale))
