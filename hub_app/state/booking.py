@@ -21,10 +21,11 @@ from hub_app.domain.bookings.service import BookingRequest, book, get_booking
 from hub_app.domain.errors import Conflict, DomainError, SlotTaken, ValidationFailed
 from hub_app.domain.scheduling.service import get_service
 from hub_app.domain.stores.service import get_store
+from hub_app.domain.stores.service_labels import price_label
 from hub_app.i18n import format_date, format_datetime, format_money, format_time, normalize_locale, t
 from hub_app.security.attempts import BOOKING, LOGIN
 from hub_app.settings import get_settings
-from hub_app.state.store import StoreState, price_label
+from hub_app.state.store import StoreState
 from hub_app.state.subscription_rows import open_service_checkout, price_per_interval
 
 STEPS = ("service", "day", "time", "persons", "details", "done")

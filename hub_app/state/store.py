@@ -4,7 +4,6 @@ next free times."""
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from urllib.parse import quote
 
 import reflex as rx
@@ -13,52 +12,16 @@ from babel.dates import get_day_names
 from hub_app.db import unit_of_work
 from hub_app.domain.embedding.rules import accent_or_default, text_color_on
 from hub_app.domain.errors import NotFound
-from hub_app.domain.scheduling.models import PriceType, Service
 from hub_app.domain.stores.next_free import next_free_starts
 from hub_app.domain.stores.opening_hours import DayHours, weekly_opening_hours
 from hub_app.domain.stores.public import (
     bookable_services, map_search_url, postal_address, store_photos, summary_line,
 )
 from hub_app.domain.stores.service import get_store, get_store_by_slug
+from hub_app.domain.stores.service_labels import persons_label, price_label, service_facts
 from hub_app.domain.tenancy import TenantContext
-from hub_app.i18n import format_date, format_money, format_time, normalize_locale, t
+from hub_app.i18n import format_date, format_time, normalize_locale, t
 from hub_app.state.session import SessionState
-
-
-def service_facts(service: Service) -> dict[str, str]:
-    """The raw facts of a service the pages format in the reader's language."""
-    return {
-        "id": str(service.id),
-        "name": service.name,
-        "description": service.description or "",
-        "duration": str(service.duration_minutes),
-        "min_persons": str(service.min_persons),
-        "max_persons": str(service.max_persons),
-        "price_type": service.price_type.value,
-        "amount": str(service.base_price_amount),
-        "interval": service.recurring_interval.value if service.is_recurring and service.recurring_interval else "",
-    }
-
-
-def price_label(facts: dict[str, str], currency: str, locale: str) -> str:
-    money = format_money(Decimal(facts["amount"]), currency, locale)
-    if facts["price_type"] == PriceType.PER_HOUR.value:
-        label = t("store.price_per_hour", locale, price=money)
-    elif facts["price_type"] == PriceType.PER_PERSON.value:
-        label = t("store.price_per_person", locale, price=money)
-    else:
-        label = money
-    if facts.get("interval"):   # a recurring service: paid each period by its subscription
-        return t("subscription.price_per_interval", locale, price=label,
-                 interval=t(f"subscription.interval.{facts['interval']}", locale))
-    return label
-
-
-def persons_label(facts: dict[str, str], locale: str) -> str:
-    low, high = facts["min_persons"], facts["max_persons"]
-    if low == high:
-        return t("store.persons_one" if low == "1" else "store.persons_exact", locale, count=low)
-    return t("store.persons_range", locale, low=low, high=high)
 
 
 def hours_facts(day: DayHours) -> dict[str, str]:

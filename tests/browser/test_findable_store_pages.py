@@ -112,14 +112,18 @@ def test_store_page_json_ld_is_a_local_business_with_address_hours_and_priced_se
 
 def test_a_store_name_cannot_break_out_of_the_head(http, engine, salon):
     store = make_salon(engine, prefix="escape")
+    change_store(engine, store, {"description": "Plain words & more"})
+    plain = http.get(f"/{store.slug}").text
     change_store(engine, store, {"name": EVIL, "description": EVIL + " & more"})
     text = http.get(f"/{store.slug}").text
     assert EVIL not in text
-    # The same elements as any store page (but the photo's meta tags): nothing the name held became a tag.
+    # The same elements, head and plain-HTML page alike, as with a plain name: nothing the name
+    # held became a tag.
     def elements(page: str) -> list[str]:
         return [tag for tag in Head(page).tags if tag != "meta"]
 
-    assert elements(text) == elements(http.get(f"/{salon.slug}").text)
+    assert elements(text) == elements(plain)
+    assert "<h1>&lt;/script&gt;&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&lt;!--</h1>" in text
     head = Head(text)
     assert head.title == [f"{EVIL} · Book online"]            # the parsed text is the name itself
     assert head.meta["og:title"] == f"{EVIL} · Book online"

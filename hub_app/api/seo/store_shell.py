@@ -2,9 +2,9 @@
 
 Reflex renders pages in the browser: the built app answers a store's address with one static
 shell without any title. This wrapper sits in front of Reflex's ASGI app and, for a path that can
-be a store page, answers with that same shell plus the store's tags (`store_head`): 200 for an
-active store, a permanent redirect from an old slug, and 404 with a neutral title for an unknown
-or inactive one (the page then shows its "store not found" view as before). Every other request,
+be a store page, answers with that same shell plus the store's tags (`store_head`) and the page
+as plain HTML until the app has loaded (`store_preview`): 200 for an active store, a permanent
+redirect from an old slug, and 404 with a neutral title for an unknown or inactive one (the page then shows its "store not found" view as before). Every other request,
 and every request while no build exists (development), goes to Reflex untouched.
 """
 
@@ -20,7 +20,9 @@ from starlette.datastructures import Headers
 from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from hub_app.api.seo.deferred_boot import defer_boot
 from hub_app.api.seo.store_head import missing_store_head, store_head
+from hub_app.api.seo.store_preview import store_preview
 from hub_app.db import unit_of_work
 from hub_app.domain.errors import NotFound
 from hub_app.domain.stores.public import store_facts
@@ -77,6 +79,11 @@ def with_head(shell: str, tags: str) -> str:
     return shell.replace("</head>", tags + "</head>", 1)
 
 
+def with_preview(page: str, preview: str) -> str:
+    """The store's page painted as plain HTML until the app shows it (`store_preview`)."""
+    return page.replace("</body>", preview + "</body>", 1) if "</body>" in page else page
+
+
 def slug_in(path: str) -> str | None:
     """The slug when `path` is `/<slug>` and no built page or app path owns it."""
     match = _SLUG_PATH.match(path)
@@ -110,7 +117,8 @@ def store_page_response(slug: str, query: str, shell: str, accept_encoding: str 
     ctx = TenantContext.anonymous(store.id, locale=store.locale)
     with unit_of_work(ctx) as db:
         facts = store_facts(db, ctx, store)
-    return html_response(with_head(shell, store_head(facts, base_url)), 200, accept_encoding)
+    page = defer_boot(with_preview(with_head(shell, store_head(facts, base_url)), store_preview(facts)))
+    return html_response(page, 200, accept_encoding)
 
 
 class StorePageHeads:
