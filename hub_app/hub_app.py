@@ -34,17 +34,19 @@ async def embedded_dramatiq_worker():
     Started in the lifespan (not at import) so it lives in each server worker process, after
     Granian forks, and stops cleanly with the server.
     """
-    from workers import broker as broker_module
+    from workers.broker import uses_stub_broker
 
-    if not broker_module.uses_stub_broker():
+    if not uses_stub_broker():
         yield
         return
-    worker = broker_module.start_embedded_worker(worker_threads=2)
+    from workers.embedded import start_embedded_worker, stop_embedded_worker
+
+    worker = start_embedded_worker(worker_threads=2)
     try:
         yield
     finally:
         # Worker.stop joins threads (blocking): keep the event loop free while it does.
-        await asyncio.to_thread(broker_module.stop_embedded_worker, worker)
+        await asyncio.to_thread(stop_embedded_worker, worker)
 
 
 @contextlib.asynccontextmanager

@@ -14,4 +14,6 @@ import workers.inbox_sweep  # noqa: E402,F401
 import workers.notification_actors  # noqa: E402,F401
 import workers.stripe_actors  # noqa: E402,F401
 import workers.webhook_actors  # noqa: E402,F401
-import hub_app.observability.worker  # noqa: E402,F401  (request ids into jobs, JSON logs in workers)
+from hub_app.observability.worker import format_worker_logs  # noqa: E402
+
+format_worker_logs()

@@ -6,7 +6,9 @@ must be imported (and `dramatiq.set_broker` called) before any `@dramatiq.actor`
 
 - REDIS_URL set   -> RedisBroker; run `dramatiq workers.actors --processes 2 --threads 4`.
 - REDIS_URL unset -> StubBroker (in memory); the web process runs an embedded worker
-  (see `start_embedded_worker`) so `make run` works without Redis.
+  (`workers.embedded`) so `make run` works without Redis.
+
+This module imports no actor: actor modules import it, never the other way round.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import os
 import dramatiq
 from dramatiq.brokers.stub import StubBroker
 
+from hub_app.observability.worker import install as carry_request_ids
 from hub_app.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -43,26 +46,12 @@ def _create_broker() -> dramatiq.Broker:
 
 broker: dramatiq.Broker = _create_broker()
 dramatiq.set_broker(broker)
+carry_request_ids(broker)
 
 
 def uses_stub_broker() -> bool:
     """True when messages stay in this process (no REDIS_URL): an embedded worker is needed."""
     return isinstance(broker, StubBroker)
-
-
-def start_embedded_worker(worker_threads: int = 2) -> dramatiq.Worker:
-    """Start consuming every declared queue inside this process and return the worker.
-
-    Used by the web app's lifespan when REDIS_URL is unset, and by tests. Queues declared
-    after the start are picked up too (the worker listens for `after_declare_queue`).
-    """
-    # Import the actors so their queues are declared before the worker starts consuming.
-    import workers.actors  # noqa: F401
-
-    worker = dramatiq.Worker(broker, worker_threads=worker_threads)
-    worker.start()
-    logger.info("Embedded Dramatiq worker started (%d threads)", worker_threads)
-    return worker
 
 
 def stop_worker(worker: dramatiq.Worker, timeout_ms: int = 5000) -> None:
@@ -76,9 +65,3 @@ def stop_worker(worker: dramatiq.Worker, timeout_ms: int = 5000) -> None:
     worker.broker.middleware[:] = [
         m for m in worker.broker.middleware if getattr(m, "worker", None) is not worker
     ]
-
-
-def stop_embedded_worker(worker: dramatiq.Worker, timeout_ms: int = 5000) -> None:
-    """Stop the worker; in-flight messages get `timeout_ms` to finish (blocking call)."""
-    stop_worker(worker, timeout_ms)
-    logger.info("Embedded Dramatiq worker stopped")

@@ -2,7 +2,8 @@
 
 Actors take ids and are idempotent (an inbox row is applied once; a redelivered message finds it
 processed). Each attempt is counted in the inbox row before it starts (so a crash counts too); a
-failed attempt is rolled back, then its error written to the inbox row and retried by Dramatiq with exponential backoff, up to the inbox's attempt limit for Stripe.
+failed attempt is rolled back, then its error written to the inbox row and retried by Dramatiq
+with exponential backoff, up to the inbox's attempt limit for Stripe.
 Rows whose message was lost are sent again by the inbox sweep (workers/inbox_sweep.py), shared
 with Calendly.
 """

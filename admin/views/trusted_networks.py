@@ -9,7 +9,8 @@ from wtforms import validators
 
 from admin.i18n import column_labels, label
 from admin.views.base import MENU_PEOPLE, HubModelView, run_domain
-from hub_app.domain.platform.trusted_networks import TrustedNetwork, delete_trusted_network, save_trusted_network
+from hub_app.domain.platform.models import TrustedNetwork
+from hub_app.domain.platform.trusted_networks import delete_trusted_network, save_trusted_network
 from hub_app.security.trusted import trusted_networks
 
 

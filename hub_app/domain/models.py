@@ -25,7 +25,7 @@ from hub_app.domain.outbound_webhooks.models import (
 from hub_app.domain.notifications.models import (
     Channel, Notification, NotificationKind, NotificationStatus, NotificationTemplate,
 )
-from hub_app.domain.platform.trusted_networks import TrustedNetwork
+from hub_app.domain.platform.models import TrustedNetwork
 from hub_app.domain.reporting.models import BookingDayStats, BookingMadeDayStats, ClientStoreStats, PaymentDayStats
 from hub_app.domain.scheduling.models import (
     AdvancePaymentType, BlockedPeriod, Calendar, CalendarService, CalendarSlot, DateOverride,

@@ -34,7 +34,6 @@ def install_observability(app: FastAPI) -> None:
     Called by hub_app.security.install.install_protections, which orders every middleware.
     """
     configure_logging()
-    import hub_app.observability.worker  # noqa: F401  (request ids travel into background jobs)
 
     app.add_api_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)
     app.add_middleware(RequestContextMiddleware)

@@ -2,9 +2,9 @@
 
 `RequestIdMiddleware` copies the current request id into the message options when a job is
 enqueued (web process) and restores it while the job runs (worker process), so a booking's
-confirmation SMS logs with the id of the request that made the booking. Importing this module
-(workers/actors.py does) installs the middleware on the process's broker and, in worker
-processes started by the `dramatiq` command, switches their log lines to the JSON format.
+confirmation SMS logs with the id of the request that made the booking. `workers.broker`
+installs it on the process's broker; `workers.actors` switches the log lines of processes
+started by the `dramatiq` command to the JSON format.
 """
 
 from __future__ import annotations
@@ -39,16 +39,12 @@ class RequestIdMiddleware(dramatiq.Middleware):
 
 
 def install(broker: dramatiq.Broker) -> None:
+    """Carry request ids through `broker` (called once, where the broker is created)."""
     if not any(isinstance(m, RequestIdMiddleware) for m in broker.middleware):
         broker.add_middleware(RequestIdMiddleware())
 
 
-def _in_dramatiq_cli() -> bool:
-    return bool(sys.argv) and sys.argv[0].endswith("dramatiq")
-
-
-from workers.broker import broker as _broker
-
-install(_broker)
-if _in_dramatiq_cli():
-    format_existing_handlers()
+def format_worker_logs() -> None:
+    """In a process started by the `dramatiq` command, log lines in the JSON format."""
+    if bool(sys.argv) and sys.argv[0].endswith("dramatiq"):
+        format_existing_handlers()

@@ -31,9 +31,9 @@ from hub_app.domain.audit.service import record as audit
 from hub_app.domain.billing.gateway import GatewayError, PaymentCheckoutRequest, PaymentsGateway
 from hub_app.domain.billing.models import Payment, PaymentKind, PaymentRecordStatus
 from hub_app.domain.billing.money import stripe_currency, to_minor
-from hub_app.domain.billing.service import (
-    _booking_for_payment, amount_due, gateway_failure, payments_available, require_gateway,
-)
+from hub_app.domain.billing.gateway_factory import gateway_failure, require_gateway
+from hub_app.domain.billing.readiness import payments_available
+from hub_app.domain.billing.service import _booking_for_payment, amount_due
 from hub_app.domain.bookings.models import Booking, BookingStatus
 from hub_app.domain.errors import Conflict
 from hub_app.domain.scheduling.models import Service

@@ -70,3 +70,16 @@ def require_store(origin: Origin, what: str) -> int:
 def require_same_store(origin: Origin, store_id: int, what: str) -> None:
     if require_store(origin, what) != store_id:
         raise Refused(f"{what} belongs to another store than connected account {origin.account}")
+
+
+def int_or_none(value: Any) -> int | None:
+    """A metadata value as an int (None when it is missing or not a number)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def object_id(value: Any) -> str | None:
+    """The id of an expandable field: Stripe sends either the id or the whole object."""
+    return value.get("id") if isinstance(value, dict) else value

@@ -2,7 +2,7 @@
 
 Domain code never touches stripe-python objects: the gateway turns every answer into the plain
 dataclasses below, so business rules stay testable and the provider stays replaceable.
-`stripe_gateway.StripeGateway` is the real implementation; `get_gateway()` builds it from the
+`stripe_gateway.StripeGateway` is the real implementation; `gateway_factory.get_gateway()` builds it from the
 settings (None when no secret key is configured: payments are then off, everything else works).
 """
 
@@ -146,15 +146,3 @@ class PaymentsGateway(Protocol):
 
     def cancel_subscription_at_period_end(self, subscription_id: str, *, account_id: str | None = None,
                                           idempotency_key: str | None = None) -> RemoteSubscription: ...
-
-
-def get_gateway() -> PaymentsGateway | None:
-    """The configured gateway, or None when STRIPE_SECRET_KEY is unset (payments off)."""
-    from hub_app.settings import get_settings
-
-    settings = get_settings()
-    if not settings.stripe_secret_key:
-        return None
-    from hub_app.domain.billing.stripe_gateway import StripeGateway
-
-    return StripeGateway.from_settings(settings)

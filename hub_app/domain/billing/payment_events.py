@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from hub_app.domain.billing import refunds, service
 from hub_app.domain.billing.event_origin import (
-    NotReadyYet, Origin, Refused, require_same_store, require_store,
+    NotReadyYet, Origin, Refused, int_or_none, object_id, require_same_store, require_store,
 )
 from hub_app.domain.billing.gateway import ConnectedAccount
 from hub_app.domain.billing.models import Payment, PaymentRecordStatus
@@ -26,17 +26,6 @@ from hub_app.domain.bookings.models import Booking
 from hub_app.domain.stores.models import Store
 
 logger = logging.getLogger(__name__)
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _id(value: Any) -> str | None:
-    return value.get("id") if isinstance(value, dict) else value
 
 
 # --- the store's account ------------------------------------------------------------------------
@@ -72,7 +61,7 @@ def _opened_checkout(db: Session, origin: Origin, session_id: str) -> Payment:
 
 def _check_amount(payment: Payment, minor: Any, currency: Any, what: str) -> None:
     asked = to_minor(payment.amount, payment.currency)
-    if str(currency or "").lower() != payment.currency.lower() or _int(minor) != asked:
+    if str(currency or "").lower() != payment.currency.lower() or int_or_none(minor) != asked:
         raise Refused(f"{what} is for {minor} {str(currency or '').upper()} (minor units); "
                       f"the app asked for {asked} {payment.currency.upper()}")
 
@@ -90,7 +79,7 @@ def on_checkout_completed(db, ctx, obj, event, created, origin: Origin) -> None:
     _check_amount(payment, obj.get("amount_total"), obj.get("currency"), f"checkout session {obj['id']}")
     if obj.get("payment_status") != "paid":
         return  # unpaid (a delayed method): async_payment_succeeded settles it later
-    service.record_booking_payment(db, ctx, payment, payment_intent_id=_id(obj.get("payment_intent")))
+    service.record_booking_payment(db, ctx, payment, payment_intent_id=object_id(obj.get("payment_intent")))
 
 
 def on_checkout_expired(db, ctx, obj, event, created, origin: Origin) -> None:
@@ -123,12 +112,12 @@ def on_payment_intent_succeeded(db, ctx, obj, event, created, origin: Origin) ->
     require_same_store(origin, payment.store_id, what)
     _check_amount(payment, obj.get("amount_received") or obj.get("amount"), obj.get("currency"), what)
     service.record_booking_payment(db, ctx, payment, payment_intent_id=obj["id"],
-                                   charge_id=_id(obj.get("latest_charge")))
+                                   charge_id=object_id(obj.get("latest_charge")))
 
 
 def _awaits_checkout(db: Session, store_id: int, booking_id: Any) -> Payment | None:
     """This store's booking's newest checkout the app opened that is still unpaid, if any."""
-    booking = db.get(Booking, _int(booking_id) or 0)
+    booking = db.get(Booking, int_or_none(booking_id) or 0)
     if booking is None or booking.store_id != store_id:
         return None
     return db.scalars(select(Payment).where(
@@ -137,7 +126,7 @@ def _awaits_checkout(db: Session, store_id: int, booking_id: Any) -> Payment | N
 
 
 def on_payment_intent_failed(db, ctx, obj, event, created, origin: Origin) -> None:
-    booking_id = _int((obj.get("metadata") or {}).get("booking_id"))
+    booking_id = int_or_none((obj.get("metadata") or {}).get("booking_id"))
     if origin.is_platform or booking_id is None:
         return  # an invoice's payment intent: invoice.payment_failed records it
     what = f"failed payment intent {obj['id']}"

@@ -21,9 +21,8 @@ from hub_app.domain.audit.service import record as audit
 from hub_app.domain.billing.gateway import GatewayError
 from hub_app.domain.billing.models import Payment, PaymentKind, PaymentRecordStatus
 from hub_app.domain.billing.money import to_minor
-from hub_app.domain.billing.service import (
-    AT_STORE_METHOD, _settle_status, gateway_failure, is_manager, require_gateway,
-)
+from hub_app.domain.billing.gateway_factory import gateway_failure, require_gateway
+from hub_app.domain.billing.settlement import AT_STORE_METHOD, is_manager, settle_status
 from hub_app.domain.bookings.models import Booking
 from hub_app.domain.outbound_webhooks import events as webhook_events
 from hub_app.domain.errors import NotFound, PermissionDenied, ValidationFailed
@@ -107,7 +106,7 @@ def _apply_refund(db: Session, charge: Payment, amount: Decimal) -> None:
     if charge.booking_id is not None:
         booking = db.get(Booking, charge.booking_id)
         booking.amount_paid = max(Decimal(booking.amount_paid) - amount, Decimal("0.00"))
-        _settle_status(booking)
+        settle_status(booking)
         if booking.amount_paid == 0 and refunded_so_far(db, charge) > 0:
             from hub_app.domain.bookings.models import PaymentStatus
 
@@ -130,7 +129,7 @@ def apply_refund_update(db: Session, ctx: TenantContext, *, refund_id: str, stat
         if charge.booking_id is not None:
             booking = db.get(Booking, charge.booking_id)
             booking.amount_paid = Decimal(booking.amount_paid) + Decimal(refund.amount)
-            _settle_status(booking)
+            settle_status(booking)
         charge.status = PaymentRecordStatus.SUCCEEDED
     audit(db, ctx, entity=refund, action="refund_updated", after={"status": new_status.value})
     if new_status == PaymentRecordStatus.SUCCEEDED:

@@ -15,13 +15,14 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub_app.domain.accounts.models import UserRole
 from hub_app.domain.audit.service import record as audit
-from hub_app.domain.billing.gateway import (
-    ConnectedAccount, GatewayError, PaymentsGateway, get_gateway,
-)
+from hub_app.domain.billing.gateway import ConnectedAccount, GatewayError
+from hub_app.domain.billing.gateway_factory import gateway_failure, get_gateway, require_gateway
+from hub_app.domain.billing.readiness import onboarding_state_for, payments_available  # noqa: F401  (part of this interface: the API and pages read it here)
+from hub_app.domain.billing.settlement import AT_STORE_METHOD, settle_status
 from hub_app.domain.billing.models import Payment, PaymentKind, PaymentRecordStatus
-from hub_app.domain.bookings.models import Booking, BookingStatus, PaymentStatus
+from hub_app.domain.billing.refunds import refund_charge
+from hub_app.domain.bookings.models import Booking, BookingStatus
 from hub_app.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from hub_app.domain.outbound_webhooks import events as webhook_events
 from hub_app.domain.permissions import Feature, allowed, require
@@ -29,47 +30,8 @@ from hub_app.domain.stores.models import Store
 from hub_app.domain.tenancy import TenantContext
 from hub_app.domain.types import utcnow
 from hub_app.i18n import t
-from hub_app.settings import get_settings
 
 logger = logging.getLogger(__name__)
-
-AT_STORE_METHOD = "at_store"
-
-
-class OnboardingState:
-    NOT_STARTED = "not_started"
-    PENDING = "pending"          # account exists, details not submitted yet
-    RESTRICTED = "restricted"    # submitted, Stripe still needs something
-    COMPLETE = "complete"        # charges and payouts enabled
-
-
-def onboarding_state_for(account: ConnectedAccount) -> str:
-    if account.charges_enabled and account.payouts_enabled:
-        return OnboardingState.COMPLETE
-    return OnboardingState.RESTRICTED if account.details_submitted else OnboardingState.PENDING
-
-
-def payments_available(store: Store, locale: str | None = None) -> tuple[bool, str]:
-    """Can clients of `store` pay online now? (False, reason for people) otherwise."""
-    if not get_settings().stripe_secret_key:
-        return False, t("payments.not_configured", locale)
-    if not store.stripe_enabled:
-        return False, t("payments.disabled_for_store", locale)
-    if not store.stripe_account_id or store.stripe_onboarding_state != OnboardingState.COMPLETE:
-        return False, t("payments.onboarding_incomplete", locale)
-    return True, ""
-
-
-def require_gateway(locale: str | None = None) -> PaymentsGateway:
-    gateway = get_gateway()
-    if gateway is None:
-        raise Conflict(t("payments.not_configured", locale))
-    return gateway
-
-
-def gateway_failure(exc: GatewayError, locale: str | None) -> Conflict:
-    return Conflict(t("payments.provider_error", locale, detail=str(exc)), provider_code=exc.code)
-
 
 # --- Connect onboarding -------------------------------------------------------------------------
 
@@ -157,16 +119,6 @@ def _lifecycle():
     return bookings
 
 
-def _settle_status(booking: Booking) -> None:
-    paid = Decimal(booking.amount_paid)
-    if paid <= 0:
-        booking.payment_status = PaymentStatus.UNPAID
-    elif paid >= Decimal(booking.total_amount):
-        booking.payment_status = PaymentStatus.PAID
-    else:
-        booking.payment_status = PaymentStatus.PARTIAL
-
-
 def record_booking_payment(db: Session, ctx: TenantContext, payment: Payment, *, payment_intent_id: str | None = None,
                            charge_id: str | None = None, method: str | None = "card") -> Payment | None:
     """The checkout the app opened (`payment`) was paid: idempotent across both events and redeliveries.
@@ -197,15 +149,13 @@ def record_booking_payment(db: Session, ctx: TenantContext, payment: Payment, *,
     before = {"status": booking.status.value, "payment_status": booking.payment_status.value,
               "amount_paid": str(booking.amount_paid)}
     booking.amount_paid = Decimal(booking.amount_paid) + amount
-    _settle_status(booking)
+    settle_status(booking)
     audit(db, ctx, entity=payment, action="payment_succeeded",
           after={"amount": str(amount), "currency": payment.currency, "intent": payment_intent_id})
     webhook_events.payment_succeeded(db, payment)
     if booking.status == BookingStatus.PENDING:
         _lifecycle().transition(db, ctx, booking, BookingStatus.CONFIRMED, reason="payment received")
     elif booking.status in (BookingStatus.CANCELLED, BookingStatus.RESCHEDULED):
-        from hub_app.domain.billing.refunds import refund_charge
-
         refund_charge(db, ctx, payment, amount, reason="late payment for a released booking")
     audit(db, ctx, entity=booking, action="payment_applied", before=before,
           after={"status": booking.status.value, "payment_status": booking.payment_status.value,
@@ -278,7 +228,7 @@ def mark_paid_at_store(db: Session, ctx: TenantContext, booking_id: int, now: da
     db.add(payment)
     db.flush()
     booking.amount_paid = Decimal(booking.amount_paid) + amount
-    _settle_status(booking)
+    settle_status(booking)
     audit(db, ctx, entity=payment, action="paid_at_store", after={"amount": str(amount)})
     webhook_events.payment_succeeded(db, payment)
     if booking.status == BookingStatus.PENDING:
@@ -291,5 +241,3 @@ def booking_payments(db: Session, ctx: TenantContext, booking_id: int) -> list[P
     return list(db.scalars(select(Payment).where(Payment.booking_id == booking.id).order_by(Payment.id)))
 
 
-def is_manager(ctx: TenantContext) -> bool:
-    return ctx.bypass or ctx.role in (UserRole.STORE_MANAGER, UserRole.ADMIN)

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub_app.domain.billing.models import ServiceSubscription, SubscriptionStatus
-from hub_app.domain.billing.service import payments_available
+from hub_app.domain.billing.readiness import payments_available
 from hub_app.domain.errors import NotAuthenticated, NotFound, PermissionDenied
 from hub_app.domain.permissions import Feature, allowed, require
 from hub_app.domain.scheduling.models import Service

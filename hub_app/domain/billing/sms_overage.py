@@ -16,7 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub_app.domain.audit.service import record as audit
-from hub_app.domain.billing.gateway import GatewayError, get_gateway
+from hub_app.domain.billing.gateway import GatewayError
+from hub_app.domain.billing.gateway_factory import get_gateway
 from hub_app.domain.billing.models import SmsUsage, Subscription
 from hub_app.domain.billing.money import stripe_currency, to_minor
 from hub_app.domain.stores.models import Store

@@ -19,14 +19,16 @@ from sqlalchemy.orm import Session
 
 from hub_app.domain.accounts.models import AppUser
 from hub_app.domain.audit.service import record as audit
-from hub_app.domain.billing.event_origin import NotReadyYet, Origin, Refused, require_same_store
-from hub_app.domain.billing.gateway import GatewayError, get_gateway
+from hub_app.domain.billing.event_origin import (
+    NotReadyYet, Origin, Refused, int_or_none, object_id, require_same_store,
+)
+from hub_app.domain.billing.gateway import GatewayError
+from hub_app.domain.billing.gateway_factory import get_gateway
 from hub_app.domain.billing.models import (
     Payment, PaymentKind, PaymentRecordStatus, ServiceSubscription, Subscription, SubscriptionPlan,
     SubscriptionStatus,
 )
 from hub_app.domain.billing.money import from_minor
-from hub_app.domain.billing.payment_events import _id, _int
 from hub_app.domain.billing.subscriptions import LIVE, refresh_store_plan, stamp
 from hub_app.domain.stores.models import Store
 from hub_app.domain.tenancy import TenantContext
@@ -48,7 +50,7 @@ FINAL = (SubscriptionStatus.CANCELLED, SubscriptionStatus.ENDED)
 
 def _price_id(sub: dict) -> str | None:
     items = (sub.get("items") or {}).get("data") or []
-    return _id(items[0].get("price")) if items else None
+    return object_id(items[0].get("price")) if items else None
 
 
 def _period_end(sub: dict) -> datetime | None:
@@ -70,7 +72,7 @@ def find_started_row(db: Session, origin: Origin, subscription_id: str,
     else:
         model, key = ServiceSubscription, "service_subscription_id"
     row = db.scalar(select(model).where(model.stripe_subscription_id == subscription_id))
-    if row is None and _int(meta.get(key)):
+    if row is None and int_or_none(meta.get(key)):
         row = db.get(model, int(meta[key]))
         if row is not None and row.stripe_subscription_id not in (None, subscription_id):
             row = None   # that row is linked to another subscription already
@@ -111,7 +113,7 @@ def apply_subscription(db: Session, ctx: TenantContext, sub: dict, event_type: s
     row.last_event_at = created
     row.cancel_at_period_end = bool(sub.get("cancel_at_period_end"))
     if isinstance(row, Subscription):
-        row.stripe_customer_id = _id(sub.get("customer")) or row.stripe_customer_id
+        row.stripe_customer_id = object_id(sub.get("customer")) or row.stripe_customer_id
         row.start_date = stamp(sub.get("created")) or row.start_date
         plan = db.scalar(select(SubscriptionPlan).where(SubscriptionPlan.stripe_price_id == _price_id(sub))) \
             if _price_id(sub) else None
@@ -153,20 +155,20 @@ def on_subscription_event(db, ctx, obj, event, created, origin: Origin) -> None:
 
 
 def link_subscription_checkout(db, ctx, session: dict, origin: Origin) -> None:
-    sub_id = _id(session.get("subscription"))
+    sub_id = object_id(session.get("subscription"))
     if not sub_id:
         return
     row = _started_row(db, origin, sub_id, session.get("metadata") or {})
     if row.stripe_subscription_id is None:
         row.stripe_subscription_id = sub_id
     if isinstance(row, Subscription) and not row.stripe_customer_id:
-        row.stripe_customer_id = _id(session.get("customer"))
+        row.stripe_customer_id = object_id(session.get("customer"))
 
 
 def on_invoice(db, ctx, obj, event, created, origin: Origin) -> None:
     parent = obj.get("parent") or {}
     details = parent.get("subscription_details") or {}
-    sub_id = _id(details.get("subscription"))
+    sub_id = object_id(details.get("subscription"))
     if parent.get("type") != "subscription_details" or not sub_id:
         return
     row = find_started_row(db, origin, sub_id, details.get("metadata") or {})
@@ -209,7 +211,7 @@ def _record_invoice_payment(db: Session, ctx: TenantContext, row, invoice: dict,
         logger.warning("invoice %s: no payer to record it against", invoice["id"])
         return
     payments = (invoice.get("payments") or {}).get("data") or []
-    intent = _id(((payments[0].get("payment") or {}).get("payment_intent"))) if payments else None
+    intent = object_id(((payments[0].get("payment") or {}).get("payment_intent"))) if payments else None
     currency = invoice.get("currency") or "eur"
     minor = invoice.get("amount_paid") if paid else invoice.get("amount_due")
     if payment is None:

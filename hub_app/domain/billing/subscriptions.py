@@ -25,9 +25,9 @@ from hub_app.domain.billing.models import (
     PlanInterval, ServiceSubscription, Subscription, SubscriptionPlan, SubscriptionStatus,
 )
 from hub_app.domain.billing.money import stripe_currency, to_minor
-from hub_app.domain.billing.service import (
-    gateway_failure, is_manager, payments_available, require_gateway,
-)
+from hub_app.domain.billing.gateway_factory import gateway_failure, require_gateway
+from hub_app.domain.billing.readiness import payments_available
+from hub_app.domain.billing.settlement import is_manager
 from hub_app.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from hub_app.domain.permissions import Feature, require
 from hub_app.domain.scheduling.models import Service

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from hub_app.domain.accounts.models import AppUser, UserRole
 from hub_app.domain.accounts.service import ClientDetails, register_client
 from hub_app.domain.base import new_row
+from hub_app.domain.billing.readiness import payments_available
 from hub_app.domain.bookings.access import acting_in_store, is_staff, visible_booking
 from hub_app.domain.bookings.availability import ServiceRules, check_persons, get_bookable_service
 from hub_app.domain.bookings.placement import by_key, place, same_booking
@@ -171,8 +172,6 @@ def _online_payment_possible(store: Store) -> bool:
     Otherwise (no Stripe keys, gateway switched off, onboarding unfinished) the booking is
     confirmed at once and paid at the store, rather than held for a payment that cannot happen.
     """
-    from hub_app.domain.billing.service import payments_available  # billing builds on bookings
-
     return payments_available(store)[0]
 
 

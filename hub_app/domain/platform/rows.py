@@ -90,7 +90,8 @@ def save_row(db: Session, ctx: TenantContext, model: type, pk: Any, values: dict
         before = snapshot(obj)
     for name, value in values.items():
         if name not in columns or _is_protected(name):
-            raise ValidationFailed(t("admin.field_not_editable", ctx.locale, field=name), fields={name: t("admin.field_not_editable", ctx.locale, field=name)})
+            message = t("admin.field_not_editable", ctx.locale, field=name)
+            raise ValidationFailed(message, fields={name: message})
         setattr(obj, name, _as_utc(value))
     for column, plain in (secrets or {}).items():
         if not column.endswith("_encrypted") or column not in columns:

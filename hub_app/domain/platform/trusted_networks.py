@@ -8,32 +8,19 @@ the admin panel; read by hub_app.security.trusted (kept in memory for a few seco
 from __future__ import annotations
 
 import ipaddress
-from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlmodel import Field, SQLModel
 
-from hub_app.domain.base import created_at_field
 from hub_app.domain.errors import NotFound, ValidationFailed
 from hub_app.domain.permissions import Feature, require
+from hub_app.domain.platform.models import TrustedNetwork
 from hub_app.domain.tenancy import TenantContext
 from hub_app.i18n import t
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 # Wider ranges would exempt a good part of the internet: refused as a typing mistake.
 MIN_PREFIX = {4: 8, 6: 32}
-
-
-class TrustedNetwork(SQLModel, table=True):
-    """A platform setting (not a store's data): no store, no row-level security."""
-
-    __tablename__ = "trusted_network"
-
-    id: int | None = Field(default=None, primary_key=True)
-    cidr: str = Field(max_length=64, sa_column_kwargs={"unique": True, "nullable": False})
-    note: str = Field(default="", max_length=200)
-    created_at: datetime = created_at_field()
 
 
 def parse_network(value: str, locale: str | None = None) -> Network:

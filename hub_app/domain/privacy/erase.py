@@ -27,7 +27,7 @@ from hub_app.domain.audit.service import record
 from hub_app.domain.billing.gateway import GatewayError
 from hub_app.domain.billing.models import Payment, ServiceSubscription, SubscriptionStatus
 from hub_app.domain.billing.refunds import cancellation_refund_amount, refund_for_cancellation
-from hub_app.domain.billing.service import require_gateway
+from hub_app.domain.billing.gateway_factory import require_gateway
 from hub_app.domain.bookings.lifecycle import transition
 from hub_app.domain.bookings.models import Booking, BookingStatus
 from hub_app.domain.clients.models import StoreClient, StoreClientStatus
