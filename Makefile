@@ -27,11 +27,12 @@ export GRANIAN_WORKERS
 # apt needs root: use sudo only when not already root (CI containers usually are root).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help venv venv-test requirements migrate seed run test chromium scale
+.PHONY: help venv venv-test requirements migrate seed run test lint chromium scale
 
 help:
 	@echo "make run    - install, migrate, load demo data, serve the production build on PORT (3000)"
 	@echo "make test   - install (incl. chromium) and run the whole test suite"
+	@echo "make lint   - ruff, the import contracts (pyproject.toml) and the import-circle check"
 	@echo "make stress | bench | audit - long load/fault runs, the booking benchmark, pip-audit"
 	@echo "make stack | stack-down | stack-test - the multi-host reference deployment on this machine"
 
@@ -93,6 +94,13 @@ chromium:
 
 test: venv-test chromium stack-packages
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# What CI checks before the tests: lint (ruff), the import contracts of pyproject.toml
+# (import-linter: the domain imports no adapter or framework), and no module import circles.
+lint: venv-test
+	$(VENV)/bin/ruff check .
+	PYTHONPATH=$(CURDIR) $(VENV)/bin/lint-imports
+	$(PY) tools/import_cycles.py
 
 # Long runs, kept out of `make test`: the load test against the production build on PostgreSQL
 # and Redis (2 server workers, 2 Dramatiq workers), then every fault scenario (the worker one

@@ -12,7 +12,7 @@ import gc
 import time
 import tracemalloc
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
 from bench.scale.timing import Figure, Timer
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.client_seed import (

@@ -10,7 +10,6 @@ import json
 import re
 from datetime import timedelta
 
-import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 

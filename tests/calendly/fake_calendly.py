@@ -125,7 +125,8 @@ class FakeCalendly:
         invitee = {
             "uri": f"{event_uri}/invitees/{invitee_uuid}", "event": event_uri, "email": email, "name": name,
             "first_name": first_name, "last_name": last_name, "status": "active", "timezone": "Europe/Athens",
-            "text_reminder_number": phone, "questions_and_answers": [{"question": "Anything else?", "answer": "Window seat", "position": 0}],
+            "text_reminder_number": phone,
+            "questions_and_answers": [{"question": "Anything else?", "answer": "Window seat", "position": 0}],
             "tracking": {"utm_campaign": None, "utm_source": None, "utm_medium": None, "utm_content": None,
                          "utm_term": None, "salesforce_uuid": None},
             "cancel_url": f"https://calendly.com/cancellations/{invitee_uuid}",

@@ -32,7 +32,9 @@ from hub_app.state.manage.bookings import BookingsState
 from hub_app.state.manage.calendars import CalendarsState
 from hub_app.state.manage.client_privacy import ClientPrivacyState
 from hub_app.state.manage.integrations import IntegrationsState
-from hub_app.state.manage.sections import ClientsState, NotificationsState, OverviewState, SubscriptionState
+from hub_app.state.manage.sections import (  # noqa: F401  (every state imported: the walk below finds them as subclasses)
+    ClientsState, NotificationsState, OverviewState, SubscriptionState,
+)
 from hub_app.state.manage.services import ServicesState
 from hub_app.state.manage.store import StoreSettingsState
 from tests.bookings.helpers import build_shop

@@ -67,7 +67,8 @@ def test_the_log_shows_attempts_and_resends(page, receiver):
     endpoint_id = int(page.endpoints[0]["id"])
     receiver.fail_first = 1
     with unit_of_work(TenantContext.system()) as db:
-        row = WebhookDelivery(store_id=db.get(WebhookEndpoint, endpoint_id).store_id, endpoint_id=endpoint_id, event_id="evt_test", event_type="booking.created",
+        row = WebhookDelivery(store_id=db.get(WebhookEndpoint, endpoint_id).store_id, endpoint_id=endpoint_id,
+                              event_id="evt_test", event_type="booking.created",
                               payload='{"id":"evt_test","type":"booking.created"}', max_attempts=1)
         db.add(row)
         db.flush()

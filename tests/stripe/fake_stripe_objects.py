@@ -288,7 +288,7 @@ class FakeStripeState:
         subscription = self._get(subscription_id, "subscription", account)
         if subscription["status"] == "canceled":
             raise StripeError(400, "invalid_request_error",
-                              f"A canceled subscription can only update its cancellation_details and metadata.",
+                              "A canceled subscription can only update its cancellation_details and metadata.",
                               "resource_missing")
         now = int(time.time())
         subscription.update(status="canceled", canceled_at=now, ended_at=now)

@@ -86,7 +86,8 @@ def test_full_payment_in_a_zero_decimal_currency(shop, worker):
     start = checkout(shop, booking_id, pay_full=True)
     sent = shop.fake.requests_to("POST", "/v1/checkout/sessions")[-1]
     assert sent.params["line_items"][0]["price_data"] == {
-        "currency": "jpy", "unit_amount": "4000", "product_data": {"name": sent.params["line_items"][0]["price_data"]["product_data"]["name"]}}
+        "currency": "jpy", "unit_amount": "4000",
+        "product_data": {"name": sent.params["line_items"][0]["price_data"]["product_data"]["name"]}}
     shop.fake.pay_checkout_session(start.session_id)
     worker()
     booking = load(Booking, booking_id)

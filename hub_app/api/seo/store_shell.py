@@ -4,8 +4,9 @@ Reflex renders pages in the browser: the built app answers a store's address wit
 shell without any title. This wrapper sits in front of Reflex's ASGI app and, for a path that can
 be a store page, answers with that same shell plus the store's tags (`store_head`) and the page
 as plain HTML until the app has loaded (`store_preview`): 200 for an active store, a permanent
-redirect from an old slug, and 404 with a neutral title for an unknown or inactive one (the page then shows its "store not found" view as before). Every other request,
-and every request while no build exists (development), goes to Reflex untouched.
+redirect from an old slug, and 404 with a neutral title for an unknown or inactive one (the page
+then shows its "store not found" view as before). Every other request, and every request while
+no build exists (development), goes to Reflex untouched.
 """
 
 from __future__ import annotations

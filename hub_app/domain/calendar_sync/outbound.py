@@ -143,7 +143,8 @@ def plan_push(db: Session, connection: CalendarConnection, now: datetime | None 
             row.etag = None  # pending until the write is confirmed
         db.flush()
         ics = booking_event(uid=uid, store_id=connection.store_id, start=booking.start_at, end=booking.end_at,
-                            summary=summary, description=t("calendar_sync.event_description", locale, id=booking.id), sequence=moves, stamp=now)
+                            summary=summary, description=t("calendar_sync.event_description", locale, id=booking.id),
+                            sequence=moves, stamp=now)
         plan.writes.append(PendingWrite(ledger_id=row.id, url=row.href, ics=ics, etag=if_match,
                                         create=if_match is None))
     for uid, row in ledger.items():

@@ -108,7 +108,8 @@ _K = NotificationKind
 
 DEFAULTS: dict[tuple[NotificationKind, Channel, str], Wording] = {
     (_K.CONFIRMATION, _S, "en"): Wording(None, "{store}: your {service} is booked for {date} at {time}. Manage: {manage_link}"),
-    (_K.CONFIRMATION, _S, "el"): Wording(None, "{store}: το ραντεβού σας για {service} κλείστηκε για {date} στις {time}. Διαχείριση: {manage_link}"),
+    (_K.CONFIRMATION, _S, "el"): Wording(
+        None, "{store}: το ραντεβού σας για {service} κλείστηκε για {date} στις {time}. Διαχείριση: {manage_link}"),
     (_K.CONFIRMATION, _E, "en"): Wording(
         "Booking confirmed: {service} on {date}",
         "Hello {first_name},\n\nYour booking for {service} at {store} is confirmed for {date} at {time}.\n"
@@ -136,7 +137,8 @@ DEFAULTS: dict[tuple[NotificationKind, Channel, str], Wording] = {
         "Ακύρωση ραντεβού: {service} στις {date}",
         "Γεια σας {first_name},\n\nΤο ραντεβού σας για {service} στο {store} στις {date}, ώρα {time}, ακυρώθηκε.\n\n{store}"),
     (_K.RESCHEDULE, _S, "en"): Wording(None, "{store}: your {service} is moved to {date} at {time}. Manage: {manage_link}"),
-    (_K.RESCHEDULE, _S, "el"): Wording(None, "{store}: το ραντεβού σας για {service} μεταφέρθηκε στις {date}, ώρα {time}. Διαχείριση: {manage_link}"),
+    (_K.RESCHEDULE, _S, "el"): Wording(
+        None, "{store}: το ραντεβού σας για {service} μεταφέρθηκε στις {date}, ώρα {time}. Διαχείριση: {manage_link}"),
     (_K.RESCHEDULE, _E, "en"): Wording(
         "Booking moved: {service} on {date} at {time}",
         "Hello {first_name},\n\nYour booking for {service} at {store} is now on {date} at {time}.\n"

@@ -20,7 +20,8 @@ def service_card(s: rx.Var) -> rx.Component:
                         rx.cond(archived, rx.badge(tr("manage.services.archived_badge"), color_scheme="gray")),
                         rx.cond(s["payment"] == "1", rx.badge(tr("manage.services.paid_online"), color_scheme="amber")),
                         spacing="2", align="center", wrap="wrap"),
-                rx.text(s["duration"] + " " + tr("manage.services.min") + " · " + s["price"] + " · " + s["persons"] + " " + tr("manage.services.persons"),
+                rx.text(s["duration"] + " " + tr("manage.services.min") + " · " + s["price"] + " · " + s["persons"] + " "
+                        + tr("manage.services.persons"),
                         size="2", color_scheme="gray"),
                 rx.text(tr("manage.services.calendars") + ": " + rx.cond(s["calendars"] != "", s["calendars"], "—"), size="2"),
                 spacing="1", flex="1", min_width="14em",
