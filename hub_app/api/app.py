@@ -11,7 +11,6 @@ AppHarness build the Reflex app more than once per process).
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 from functools import lru_cache
@@ -37,49 +36,28 @@ API_TITLE = "Appointment Hub API"
 API_VERSION = "1.0.0"
 
 
-# --- hooks where other modules attach -------------------------------------------------------
+# --- what attaches to the app ------------------------------------------------------------------
 
 
 def include_v1_routers(v1_app: FastAPI) -> None:
-    """Include `router` of each module listed in `hub_app/api/routers.py`.
-
-    A listed module that fails to import is a bug, so the error propagates on purpose.
-    """
-    for module_path in V1_ROUTER_MODULES:
-        module = importlib.import_module(module_path)
+    """Include `router` of each module listed in `hub_app/api/routers.py`."""
+    for module in V1_ROUTER_MODULES:
         v1_app.include_router(module.router)
 
 
-def _optional_module(name: str):
-    """Import `name`, or return None when that module itself does not exist (yet).
-
-    Only a missing *this* module is tolerated: an ImportError raised inside it (a broken
-    import in admin code, say) is re-raised so it cannot silently disable a feature.
-    """
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name is not None and (exc.name == name or name.startswith(exc.name + ".")):
-            logger.info("%s is not installed; skipping it", name)
-            return None
-        raise
-
-
 def mount_admin(app: FastAPI) -> None:
-    """Attach SQLAdmin at /admin through `admin.setup.mount_admin(app)` when it exists."""
-    module = _optional_module("admin.setup")
-    if module is not None:
-        module.mount_admin(app)
+    """Attach SQLAdmin at /admin."""
+    # Imported here: SQLAdmin and its views load with the app, not with every API import.
+    from admin.setup import mount_admin as mount
+
+    mount(app)
 
 
 def include_webhooks(app: FastAPI) -> None:
-    """Attach provider webhooks through `hub_app.api.webhooks` (its `router`) when it exists."""
-    module = _optional_module("hub_app.api.webhooks")
-    if module is not None:
-        if hasattr(module, "include_webhooks"):
-            module.include_webhooks(app)
-        else:
-            app.include_router(module.router)
+    """Attach the provider webhooks (`hub_app.api.webhooks`)."""
+    from hub_app.api.webhooks import router
+
+    app.include_router(router)
 
 
 def include_calendar_feeds(app: FastAPI) -> None:

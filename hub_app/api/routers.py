@@ -1,20 +1,24 @@
-"""Routers of the versioned API, included by `hub_app.api.app.include_v1_routers`.
+"""Routers of the versioned API, included by `hub_app.api.app.create_v1_app`.
 
-Add a module path here to publish its `router` (a `fastapi.APIRouter`) under `/api/v1`.
+Add a module here to publish its `router` (a `fastapi.APIRouter`) under `/api/v1`.
 Keeping the list in one place makes the API surface easy to review.
 """
 
-V1_ROUTER_MODULES: list[str] = [
-    "hub_app.api.v1.auth",
-    "hub_app.api.v1.stores",
-    "hub_app.api.v1.services",
-    "hub_app.api.v1.calendars",
-    "hub_app.api.v1.me",
-    "hub_app.api.v1.bookings",
-    "hub_app.api.v1.clients",
-    "hub_app.api.v1.invites",
-    "hub_app.api.v1.calendly",
-    "hub_app.api.v1.payments",
-    "hub_app.api.v1.privacy",
-    "hub_app.api.v1.integrations",
-]
+from hub_app.api.v1 import (
+    auth, bookings, calendars, calendly, clients, integrations, invites, me, payments, privacy, services, stores,
+)
+
+V1_ROUTER_MODULES = (
+    auth,
+    stores,
+    services,
+    calendars,
+    me,
+    bookings,
+    clients,
+    invites,
+    calendly,
+    payments,
+    privacy,
+    integrations,
+)

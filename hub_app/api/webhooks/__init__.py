@@ -5,16 +5,12 @@ Each provider has its own module with a `router` (fastapi.APIRouter); list it he
 
 from __future__ import annotations
 
-import importlib
-
 from fastapi import APIRouter
 
-PROVIDER_MODULES: list[str] = [
-    "hub_app.api.webhooks.stripe",
-    "hub_app.api.webhooks.calendly",
-    "hub_app.api.webhooks.easysms",
-]
+from hub_app.api.webhooks import calendly, easysms, stripe
+
+PROVIDERS = (stripe, calendly, easysms)
 
 router = APIRouter(prefix="/webhooks", include_in_schema=False)
-for _module_path in PROVIDER_MODULES:
-    router.include_router(importlib.import_module(_module_path).router)
+for _provider in PROVIDERS:
+    router.include_router(_provider.router)

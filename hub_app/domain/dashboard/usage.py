@@ -3,7 +3,6 @@ other plans, and starting an upgrade (the checkout itself belongs to billing.sub
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from datetime import datetime, time
 from decimal import Decimal
@@ -13,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hub_app.domain.billing.models import SubscriptionPlan
+from hub_app.domain.billing.subscriptions import start_plan_checkout
 from hub_app.domain.bookings.models import Booking, BookingStatus
 from hub_app.domain.dashboard.access import dashboard_store
 from hub_app.domain.errors import Conflict, NotFound
@@ -111,11 +111,4 @@ def start_upgrade(db: Session, ctx: TenantContext, plan_id: int, *, success_url:
         raise Conflict(t("dashboard.plan_already_current", ctx.locale))
     if plan.is_free:
         raise Conflict(t("payments.free_plan_not_sold", ctx.locale))
-    try:
-        subscriptions = importlib.import_module("hub_app.domain.billing.subscriptions")
-    except ModuleNotFoundError:
-        subscriptions = None
-    checkout = getattr(subscriptions, "start_plan_checkout", None)
-    if checkout is None:
-        raise Conflict(t("payments.not_configured", ctx.locale))
-    return checkout(db, ctx, plan.id, success_url=success_url, cancel_url=cancel_url)
+    return start_plan_checkout(db, ctx, plan.id, success_url=success_url, cancel_url=cancel_url)

@@ -18,13 +18,15 @@ from sqlalchemy.orm import Session
 from hub_app.domain.accounts.models import AppUser, AuthSession, UserRole
 from hub_app.domain.accounts.service import create_user
 from hub_app.domain.audit.service import record, snapshot
+from hub_app.domain.billing import refunds
 from hub_app.domain.billing.models import Payment, ServiceSubscription, Subscription
+from hub_app.domain.bookings import service as bookings
 from hub_app.domain.bookings.models import Booking, BookingStatus
 from hub_app.domain.errors import Conflict, NotFound, ValidationFailed, unknown_fields
 from hub_app.domain.integrations.models import InboxStatus, WebhookEvent
+from hub_app.domain.notifications import outbox
 from hub_app.domain.notifications.models import Channel, Notification, NotificationKind, NotificationStatus
 from hub_app.domain.permissions import Feature, require
-from hub_app.domain.platform._hooks import optional_function, optional_module
 from hub_app.domain.platform.password_setup import make_password_setup_link
 from hub_app.domain.stores.models import Store
 from hub_app.domain.stores.service import ManagerInput, StoreInput, onboard_store, update_store
@@ -80,14 +82,9 @@ def send_password_setup(db: Session, ctx: TenantContext, user: AppUser) -> tuple
         subject=subject, body=body, to_address=user.email, status=NotificationStatus.PENDING,
         dedupe_key=dedupe_key, next_attempt_at=utcnow(),
     )
-    outbox = optional_module("hub_app.domain.notifications.outbox")
-    if outbox is not None:
-        # The outbox enqueues the sender once this transaction commits (or its sweeper does later).
-        with outbox.acting_for_store(db, user.store_id):
-            notification = outbox.add_once(db, notification) or notification
-    else:
-        db.add(notification)
-        db.flush()
+    # The outbox enqueues the sender once this transaction commits (or its sweeper does later).
+    with outbox.acting_for_store(db, user.store_id):
+        notification = outbox.add_once(db, notification) or notification
     return notification, link
 
 
@@ -316,9 +313,6 @@ def change_booking_status(db: Session, ctx: TenantContext, booking_id: int, new_
         raise ValidationFailed(t("admin.invalid_status", ctx.locale), fields={"status": t("admin.invalid_status", ctx.locale)}) from None
     if target not in _STATUS_FUNCTIONS:
         raise ValidationFailed(t("admin.invalid_status", ctx.locale), fields={"status": t("admin.invalid_status", ctx.locale)})
-    bookings = optional_module("hub_app.domain.bookings.service")
-    if bookings is None or not hasattr(bookings, "transition"):
-        raise ValidationFailed(t("admin.lifecycle_missing", ctx.locale))
     if db.get(Booking, booking_id) is None:
         raise NotFound(t("booking.not_found", ctx.locale))
     change = getattr(bookings, _STATUS_FUNCTIONS[target], None)
@@ -348,17 +342,10 @@ def reset_webhook_event(db: Session, ctx: TenantContext, event_id: int) -> Webho
     return event
 
 
-def refunds_available() -> bool:
-    return optional_function("hub_app.domain.billing.refunds", "refund_payment") is not None
-
-
 def refund_payment(db: Session, ctx: TenantContext, payment_id: int):
     """Refund through the payments domain; a clear refusal when refunds are not configured."""
     require(ctx, Feature.FULL_DATA_ACCESS)
-    refund = optional_function("hub_app.domain.billing.refunds", "refund_payment")
-    if refund is None:
-        raise ValidationFailed(t("admin.refunds_unavailable", ctx.locale))
     payment = db.get(Payment, payment_id)
     if payment is None:
         raise NotFound(t("admin.not_found", ctx.locale))
-    return refund(db, ctx, payment.id)
+    return refunds.refund_payment(db, ctx, payment.id)
