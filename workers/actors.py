@@ -15,5 +15,7 @@ import workers.notification_actors  # noqa: E402,F401
 import workers.stripe_actors  # noqa: E402,F401
 import workers.webhook_actors  # noqa: E402,F401
 from hub_app.observability.worker import format_worker_logs  # noqa: E402
+from workers.jobs import connect_after_commit_hooks  # noqa: E402
 
 format_worker_logs()
+connect_after_commit_hooks()

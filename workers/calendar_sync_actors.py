@@ -15,7 +15,7 @@ import dramatiq
 
 from workers.broker import broker
 from workers.ticker import PeriodicTicker, install
-from hub_app.domain.calendar_sync import booking_hook, jobs
+from hub_app.domain.calendar_sync import jobs
 from hub_app.domain.calendar_sync.client import CalendarSyncError
 
 logger = logging.getLogger(__name__)
@@ -49,14 +49,6 @@ def push_calendar_connection(connection_id: int) -> None:
 def calendar_sync_tick(min_interval_seconds: float = SYNC_SECONDS / 2) -> None:
     for connection_id in jobs.connections_due(min_interval_seconds):
         sync_calendar_connection.send(connection_id)
-
-
-def _enqueue_pushes(connection_ids: list[int]) -> None:
-    for connection_id in connection_ids:
-        push_calendar_connection.send(connection_id)
-
-
-booking_hook.register_enqueuer(_enqueue_pushes)
 
 
 class CalendarSyncTicker(PeriodicTicker):

@@ -1,9 +1,9 @@
 """Notification actors: send one message, the periodic tick (reminders, dunning, sweep), delivery reports.
 
-Importing this module also registers the outbox's after-commit enqueuer, so any process that
-imports it (web app, workers) queues new notification rows as soon as their transaction commits.
-The tick runs every TICK_SECONDS in each worker process (a small middleware thread): the scan
-and the sweep are idempotent, so several workers ticking at once is harmless.
+New notification rows are queued as soon as their transaction commits by the outbox's
+after-commit hand-off (`workers.jobs.connect_after_commit_hooks`). The tick runs every
+TICK_SECONDS in each worker process (a small middleware thread): the scan and the sweep are
+idempotent, so several workers ticking at once is harmless.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from workers.ticker import PeriodicTicker, install
 from hub_app.db import unit_of_work
 from hub_app.domain.billing import dunning
 from hub_app.domain.integrations import inbox
-from hub_app.domain.notifications import dispatch, outbox, reminders
+from hub_app.domain.notifications import dispatch, reminders
 from hub_app.domain.notifications.delivery import PROVIDER as REPORTS, apply_delivery_report
 from hub_app.domain.privacy import notices as erasure_notices
 from hub_app.domain.tenancy import TenantContext
@@ -108,14 +108,6 @@ def process_easysms_report(event_id: int) -> None:
         raise
 
 
-def _enqueue(ids: list[int]) -> None:
-    if len(ids) == 1:
-        send_notification.send(ids[0])
-    elif ids:
-        send_notifications.send(list(ids))
-
-
-outbox.register_enqueuer(_enqueue)
 
 
 class NotificationTicker(PeriodicTicker):

@@ -1,7 +1,7 @@
 """Outbound webhook actors: send one delivery, and the sweep that finds what is due.
 
-Importing this module registers the after-commit enqueuer of hub_app.domain.outbound_webhooks,
-so the web app and the workers queue each delivery as soon as its transaction commits. Retries
+Each delivery is queued as soon as its transaction commits by the after-commit hand-off of
+hub_app.domain.outbound_webhooks (`workers.jobs.connect_after_commit_hooks`). Retries
 are scheduled by the delivery itself (its `next_attempt_at`): the actor re-enqueues itself with
 that delay, and the tick sends anything due that no message carries (queue down at commit,
 a worker that died inside an attempt).
@@ -17,7 +17,7 @@ import dramatiq
 from workers.broker import broker
 from workers.ticker import PeriodicTicker, install
 from hub_app.db import unit_of_work
-from hub_app.domain.outbound_webhooks import events, sending
+from hub_app.domain.outbound_webhooks import sending
 from hub_app.domain.tenancy import TenantContext
 from hub_app.domain.types import utcnow
 
@@ -46,12 +46,6 @@ def webhook_tick() -> None:
         logger.info("Webhook tick: %d deliveries enqueued", len(due))
 
 
-def _enqueue(ids: list[int]) -> None:
-    for delivery_id in ids:
-        deliver_webhook.send(delivery_id)
-
-
-events.register_enqueuer(_enqueue)
 
 
 class WebhookTicker(PeriodicTicker):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import dramatiq
 from sqladmin import action
 from sqladmin.filters import StaticValuesFilter
 from starlette.requests import Request
@@ -18,25 +17,19 @@ from hub_app.domain.integrations.models import (
     CalendlyConnection, CalendlyConnectionState, CalendlyEventTypeLink, InboxStatus, WebhookEvent,
 )
 from hub_app.api.webhooks.intake import enqueue_recorded
-from hub_app.domain.notifications.delivery import PROVIDER as EASYSMS
 from hub_app.domain.platform.service import reset_webhook_event
-from workers.inbox_sweep import APPLIERS
-from workers.notification_actors import process_easysms_report
+from workers.jobs import INBOX_APPLIERS
 from hub_app.domain.secrets import mask
 
 # Form field -> encrypted column. The form never receives the stored value back.
 SECRET_FIELDS = {"new_token": "token_encrypted", "new_signing_key": "signing_key_encrypted"}
 
 
-# provider -> the actor that applies one of its inbox rows, the same ones the webhooks enqueue
-REPLAYERS: dict[str, dramatiq.Actor] = {**APPLIERS, EASYSMS: process_easysms_report}
-
-
 def dispatch_replay(event: WebhookEvent) -> str:
     """Queue the reset event at once. Should the queue refuse it (Redis down), the row is
     "received" again, so the inbox sweep (or, for EasySMS, the notification tick) sends it later."""
-    actor = REPLAYERS.get(event.provider)
-    if actor is None or not enqueue_recorded(actor, event.id, event.provider):
+    job = INBOX_APPLIERS.get(event.provider)   # the same jobs the webhooks enqueue
+    if job is None or not enqueue_recorded(job, event.id, event.provider):
         return text("replay_sweeper")
     return text("replay_enqueued")
 

@@ -29,6 +29,7 @@ from hub_app.api.v1.errors import install_error_handlers
 from hub_app.api.v1.ranges import RANGE_RULE
 from hub_app.security.install import install_protections
 from hub_app.settings import get_settings
+from workers.jobs import connect_after_commit_hooks
 
 logger = logging.getLogger(__name__)
 
@@ -61,11 +62,8 @@ def include_webhooks(app: FastAPI) -> None:
 
 
 def include_calendar_feeds(app: FastAPI) -> None:
-    """The ICS subscription feeds, and the after-commit enqueuer of calendar pushes: booking
-    changes made in this process queue the push of their calendar's CalDAV connection."""
+    """The ICS subscription feeds a calendar app reads."""
     from hub_app.api.calendar_feeds import router
-    import workers.calendar_sync_actors  # noqa: F401  (registers the enqueuer, like the notification outbox's)
-    import workers.webhook_actors  # noqa: F401  (queues outbound webhook deliveries after commit)
 
     app.include_router(router)
 
@@ -166,6 +164,9 @@ def create_api() -> FastAPI:
     """Build a NEW outer app (see module docstring for why it must be new every time)."""
     # No docs on the outer app: its /docs and /openapi.json would shadow Reflex page routes.
     app = FastAPI(title=API_TITLE, docs_url=None, redoc_url=None, openapi_url=None)
+    # Notifications, calendar pushes and outbound webhooks of a request's bookings are queued
+    # the moment its transaction commits.
+    connect_after_commit_hooks()
     app.add_api_route("/ready", ready, methods=["GET"], include_in_schema=False)
     app.mount("/api/v1", create_v1_app())
     include_webhooks(app)

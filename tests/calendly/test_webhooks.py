@@ -279,13 +279,14 @@ def test_a_signed_delivery_we_cannot_apply_stays_visible_in_the_inbox(fake, shop
 
 def test_a_delivery_taken_while_the_queue_is_down_is_answered_200_and_applied_by_the_sweep(
         fake, shop, linked, worker, monkeypatch):
-    from workers.calendly_actors import apply_calendly_event
     from workers.inbox_sweep import GRACE, sweep_inbox
 
     invitee = fake.book(linked, shop.at(future_day(), 10), email="maria@example.com")
     with monkeypatch.context() as outage:
         # A real Redis client on a port where nothing listens: the enqueue fails as in an outage.
-        outage.setattr(apply_calendly_event, "broker", RedisBroker(url="redis://127.0.0.1:1/0"))
+        from workers import jobs
+
+        outage.setattr(jobs, "broker", RedisBroker(url="redis://127.0.0.1:1/0"))   # the webhook's send
         [response] = send(fake, worker, "invitee.created", invitee["uri"])
     # Recorded, so Calendly must not retry: a 2xx, and the row waits in the inbox.
     assert response.status_code == 200 and response.json() == {"received": True, "duplicate": False}

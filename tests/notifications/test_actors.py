@@ -21,6 +21,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 import workers.notification_actors as actors
+from workers import jobs
 from hub_app import db as hub_db
 from hub_app.api import webhooks
 from hub_app.domain.integrations.models import InboxStatus, WebhookEvent
@@ -41,7 +42,8 @@ def bind_actors(monkeypatch, broker: dramatiq.Broker) -> None:
     for actor in ACTORS:
         monkeypatch.setattr(actor, "broker", broker)
         broker.declare_actor(actor)
-    monkeypatch.setattr(outbox, "_enqueuer", actors._enqueue)
+    monkeypatch.setattr(outbox, "_enqueuer", jobs.send_notifications)
+    monkeypatch.setattr(jobs, "broker", broker)   # jobs sent by name go to this broker too
 
 
 @pytest.fixture
@@ -146,7 +148,7 @@ def test_queue_outage_at_commit_is_recovered_by_the_tick(committed_engine, provi
     monkeypatch.setattr(outbox, "_enqueuer", queue_down)
     _, ids = book()                      # commits fine although nothing could be enqueued
     assert statuses(*ids.values()) == [NotificationStatus.PENDING, NotificationStatus.PENDING]
-    monkeypatch.setattr(outbox, "_enqueuer", actors._enqueue)
+    monkeypatch.setattr(outbox, "_enqueuer", jobs.send_notifications)
     actors.notification_tick.send()
     drain(stub_broker, worker)
     drain(stub_broker, worker)           # the tick enqueued the sends

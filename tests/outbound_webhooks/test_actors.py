@@ -9,6 +9,7 @@ from dramatiq.brokers.stub import StubBroker
 from sqlalchemy import select
 
 import workers.webhook_actors as actors
+from workers import jobs
 from hub_app import db as hub_db
 from hub_app.domain.outbound_webhooks import events
 from hub_app.domain.outbound_webhooks.models import DeliveryStatus, WebhookDelivery
@@ -25,7 +26,8 @@ def stub_broker(monkeypatch):
     for actor in (actors.deliver_webhook, actors.webhook_tick):
         monkeypatch.setattr(actor, "broker", broker)
         broker.declare_actor(actor)
-    monkeypatch.setattr(events, "_enqueuer", actors._enqueue)
+    monkeypatch.setattr(events, "_enqueuer", jobs.deliver_webhooks)
+    monkeypatch.setattr(jobs, "broker", broker)   # jobs sent by name go to this broker too
     yield broker
     broker.flush_all()
     broker.close()

@@ -120,7 +120,10 @@ def test_events_flow_through_the_real_redis_broker(shop, redis_server, monkeypat
 
     namespace = f"hub-stripe-test-{uuid.uuid4().hex[:8]}"
     redis_broker = RedisBroker(url=redis_server, namespace=namespace)
+    from workers import jobs
+
     monkeypatch.setattr(process_stripe_event, "broker", redis_broker)
+    monkeypatch.setattr(jobs, "broker", redis_broker)   # the webhook sends the job by name
     redis_broker.declare_actor(process_stripe_event)
     redis_worker = dramatiq.Worker(redis_broker, worker_threads=1, worker_timeout=50)
     redis_worker.start()
@@ -148,12 +151,13 @@ def test_events_flow_through_the_real_redis_broker(shop, redis_server, monkeypat
 def test_a_delivery_taken_while_the_queue_is_down_is_answered_200_and_applied_by_the_sweep(
         shop, worker, monkeypatch):
     from workers.inbox_sweep import GRACE, sweep_inbox
-    from workers.stripe_actors import process_stripe_event
 
     restricted = account_event(shop.fake, shop.account_id, charges_enabled=False)
     with monkeypatch.context() as outage:
         # A real Redis client on a port where nothing listens: the enqueue fails as in an outage.
-        outage.setattr(process_stripe_event, "broker", RedisBroker(url="redis://127.0.0.1:1/0"))
+        from workers import jobs
+
+        outage.setattr(jobs, "broker", RedisBroker(url="redis://127.0.0.1:1/0"))   # the webhook's send
         assert shop.fake.deliver(restricted) == 200   # recorded, so Stripe must not retry
     worker()
     [entry] = [r for r in inbox_rows() if r.event_id == restricted["id"]]

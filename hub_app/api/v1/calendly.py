@@ -17,6 +17,7 @@ from hub_app.api.v1.deps import StoreScope, operation_id, signed_in_store_scope
 from hub_app.api.v1.errors import error_responses
 from hub_app.domain.calendly import service as calendly
 from hub_app.domain.permissions import Feature, require
+from workers.jobs import RECONCILE_CALENDLY_STORE, send
 
 router = APIRouter(prefix="/stores/{slug}/calendly", tags=["calendly"], generate_unique_id_function=operation_id)
 ERRORS = error_responses(400, 401, 403, 404, 422, 429, 503)
@@ -135,9 +136,7 @@ def refresh_calendly_webhook(scope: StoreScope = Depends(signed_in_store_scope))
 def sync_calendly(scope: StoreScope = Depends(signed_in_store_scope)) -> dict:
     """Queue a sync of this store's future Calendly events now."""
     require(scope.ctx, Feature.MANAGE_CALENDARS)
-    from workers.calendly_actors import reconcile_calendly_store
-
-    reconcile_calendly_store.send(scope.store.id)
+    send(RECONCILE_CALENDLY_STORE, scope.store.id)
     return {"queued": True}
 
 

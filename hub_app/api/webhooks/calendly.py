@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from hub_app import db as hub_db
 from hub_app.api.webhooks.intake import enqueue_recorded
+from workers.jobs import APPLY_CALENDLY_EVENT
 from hub_app.domain.calendly.inbound import PROVIDER, RejectedWebhook, receive_webhook
 from hub_app.domain.calendly.signature import HEADER
 from hub_app.domain.tenancy import TenantContext
@@ -45,9 +46,6 @@ async def calendly_webhook(store_id: Annotated[int, Path(ge=1, le=2**31 - 1)], r
         logger.warning("Rejected Calendly webhook for store %s: %s", store_id, exc)
         return JSONResponse({"error": "invalid webhook"}, status_code=400)
     if is_new:
-        # Imported here: the web process loads the actor (and its broker) only when needed.
-        from workers.calendly_actors import apply_calendly_event
-
         # In a thread: a Redis that stops answering holds the send for its socket timeout.
-        await run_in_threadpool(enqueue_recorded, apply_calendly_event, inbox_id, PROVIDER)
+        await run_in_threadpool(enqueue_recorded, APPLY_CALENDLY_EVENT, inbox_id, PROVIDER)
     return JSONResponse({"received": True, "duplicate": not is_new})

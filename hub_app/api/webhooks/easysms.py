@@ -23,10 +23,7 @@ from hub_app.domain.integrations.inbox import record_event
 from hub_app.domain.notifications.delivery import PROVIDER
 from hub_app.domain.tenancy import TenantContext
 from hub_app.settings import get_settings
-# Loaded with the web app on purpose: importing the actors registers the outbox's after-commit
-# enqueuer in this process, so a booking's messages are queued the moment it commits (without
-# it they would wait for the next notification tick).
-from workers.notification_actors import process_easysms_report
+from workers.jobs import PROCESS_EASYSMS_REPORT
 
 router = APIRouter()
 
@@ -68,5 +65,5 @@ async def easysms_delivery_report(token: str, request: Request) -> JSONResponse:
     inbox_id, is_new = await run_in_threadpool(_record, msgid, status)
     if is_new:
         # In a thread: a Redis that stops answering holds the send for its socket timeout.
-        await run_in_threadpool(enqueue_recorded, process_easysms_report, inbox_id, PROVIDER)
+        await run_in_threadpool(enqueue_recorded, PROCESS_EASYSMS_REPORT, inbox_id, PROVIDER)
     return JSONResponse({"received": True, "duplicate": not is_new})

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import logging
 
-import dramatiq
+from workers.jobs import Job, send
 
 logger = logging.getLogger(__name__)
 
 
-def enqueue_recorded(actor: dramatiq.Actor, inbox_id: int, provider: str) -> bool:
-    """Send `inbox_id` to `actor`; False (logged) when the queue refused it. Blocking."""
+def enqueue_recorded(job: Job, inbox_id: int, provider: str) -> bool:
+    """Send `inbox_id` to `job`; False (logged) when the queue refused it. Blocking."""
     try:
-        actor.send(inbox_id)
+        send(job, inbox_id)
     except Exception as exc:  # any broker failure: the row is safe in the inbox and will be swept
         # One line, no traceback: during an outage every delivery lands here.
         logger.warning("Could not enqueue %s inbox row %s (%s: %s); the sweep will send it", provider, inbox_id,

@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from hub_app import db as hub_db
 from hub_app.api.webhooks.intake import enqueue_recorded
+from workers.jobs import PROCESS_STRIPE_EVENT
 from hub_app.domain.billing.events import PROVIDER, record_delivery
 from hub_app.domain.integrations.models import VerifiedBy
 from hub_app.domain.tenancy import TenantContext
@@ -68,10 +69,8 @@ def accept_delivery(payload: bytes, header: str | None) -> tuple[int, dict]:
         inbox_id, is_new = record_delivery(db, event_id=str(event_id), event_type=str(event_type),
                                            payload=payload.decode("utf-8"), verified_by=verified_by)
     if is_new:
-        from workers.stripe_actors import process_stripe_event
-
         # After the commit: the worker must find the row. A failed enqueue is left to the sweep.
-        enqueue_recorded(process_stripe_event, inbox_id, PROVIDER)
+        enqueue_recorded(PROCESS_STRIPE_EVENT, inbox_id, PROVIDER)
     return 200, {"received": True, "duplicate": not is_new}
 
 
