@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 import reflex as rx
 
-from hub_app.db import unit_of_work
 from hub_app.domain.accounts.models import AppUser, UserRole
 from hub_app.domain.accounts.service import ClientDetails, open_session_token
 from hub_app.domain.bookings.availability import days_with_free_slots, free_slots
@@ -132,10 +131,6 @@ class BookingState(StoreState):
     def _store_today(self) -> date:
         return datetime.now(ZoneInfo(self.store.get("timezone", "UTC"))).date()
 
-    def _user_ctx(self):
-        user = self._current_user()
-        return user, self._context(user, self._store_id)
-
     def _reset_wizard(self) -> None:
         self.step = "service"
         self.service = {}
@@ -153,15 +148,13 @@ class BookingState(StoreState):
         year, month = (int(p) for p in self.month.split("-"))
         first = date(year, month, 1)
         last = date(year, month, calendar.monthrange(year, month)[1])
-        _, ctx = self._user_ctx()
-        with unit_of_work(ctx) as db:
+        with self._acting(self._store_id) as (db, _, ctx):
             free = days_with_free_slots(db, ctx, int(self.service["id"]), first, last,
                                         persons=int(self.service["min_persons"]))
         self.day_cells = month_cells(year, month, free, self._store_today())
 
     def _update_price(self) -> None:
-        _, ctx = self._user_ctx()
-        with unit_of_work(ctx) as db:
+        with self._acting(self._store_id) as (db, _, ctx):
             service = get_service(db, ctx, int(self.service["id"]))
             self._price_amount = str(price_for(service, self.persons, self.store.get("currency")))
 
@@ -235,8 +228,7 @@ class BookingState(StoreState):
     @rx.event
     def pick_day(self, iso: str):
         day = date.fromisoformat(iso)
-        _, ctx = self._user_ctx()
-        with unit_of_work(ctx) as db:
+        with self._acting(self._store_id) as (db, _, ctx):
             found = free_slots(db, ctx, int(self.service["id"]), day, day, persons=int(self.service["min_persons"]))
         tz, loc = self.store.get("timezone", "UTC"), self._loc()
         self.day_iso = iso
@@ -339,22 +331,22 @@ class BookingState(StoreState):
             self.submitting = False
 
     def _book(self, new_client: ClientDetails | None) -> None:
-        user, ctx = self._user_ctx()
-        if new_client is None and (user is None or user.role != UserRole.CLIENT):
-            self.form_error = t("booking.clients_only" if user else "auth.not_signed_in", self._loc())
-            return
         request = BookingRequest(
             service_id=int(self.service["id"]), start=datetime.fromisoformat(self.slot_iso),
             persons=self.persons, idempotency_key=self._idempotency_key,
         )
-        token = None
+        token, registered = None, None
         try:
-            with unit_of_work(ctx) as db:
+            # One transaction for the session check and the booking, like the REST API's route.
+            with self._acting(self._store_id) as (db, user, ctx):
+                if new_client is None and (user is None or user.role != UserRole.CLIENT):
+                    self.form_error = t("booking.clients_only" if user else "auth.not_signed_in", self._loc())
+                    return
                 booking = book(db, ctx, request, new_client=new_client if user is None else None)
                 offered = subscription_offered(db, booking.service_id)
                 if user is None:
-                    token = open_session_token(db, db.get(AppUser, booking.client_user_id),
-                                               self.router.session.client_ip or None)
+                    registered = db.get(AppUser, booking.client_user_id)
+                    token = open_session_token(db, registered, self.router.session.client_ip or None)
         except SlotTaken as exc:
             self.form_error = t("booking.slot_taken", self._loc())
             self.next_free = [str(iso) for iso in exc.details.get("next_free", [])][:6]
@@ -366,9 +358,10 @@ class BookingState(StoreState):
         except DomainError as exc:
             self.form_error = exc.message
             return
-        if token:
+        if token:   # registered while booking: signed in from now on
             self.auth_token = token
-            self._current_user()
+            self.user_name = registered.full_name or registered.email
+            self.user_role = registered.role.value
         self.confirmation = self._describe(booking)
         if offered:
             self.confirmation["subscribe"] = price_per_interval(
@@ -397,10 +390,11 @@ class BookingState(StoreState):
         # Imported on use: only this download needs the icalendar package.
         from hub_app.domain.bookings.ics import booking_ics
 
-        user, ctx = self._user_ctx()
-        if user is None or not self.confirmation:
+        if not self.confirmation:
             return
-        with unit_of_work(ctx) as db:
+        with self._acting(self._store_id) as (db, user, ctx):
+            if user is None:
+                return
             booking = get_booking(db, ctx, int(self.confirmation["id"]))
             data = booking_ics(booking, get_store(db, booking.store_id), get_service(db, ctx, booking.service_id))
         return rx.download(data=data, filename=f"booking-{booking.id}.ics", mime_type="text/calendar")

@@ -8,12 +8,15 @@ acts for the user, so a revoked or expired session stops working at once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
+from collections.abc import Iterator
 from functools import lru_cache
 
 import reflex as rx
+from sqlalchemy.orm import Session
 
-from hub_app.db import unit_of_work
+from hub_app.db import rescope, unit_of_work
 from hub_app.domain.accounts.models import AppUser, UserRole
 from hub_app.domain.accounts.service import authenticate, logout, update_profile, user_for_token
 from hub_app.domain.accounts.signin_throttle import make_device_token
@@ -70,7 +73,15 @@ class SessionState(rx.State):
             self._forget_user()
             return None
         with unit_of_work(TenantContext.anonymous(locale=self._loc())) as db:
-            user = user_for_token(db, self.auth_token)
+            return self._user_in(db)
+
+    def _user_in(self, db: Session) -> AppUser | None:
+        """`_current_user` read in a unit of work the caller already opened (one transaction for
+        the session check and the work that follows, as the REST API's booking route does)."""
+        if not self.auth_token:
+            self._forget_user()
+            return None
+        user = user_for_token(db, self.auth_token)
         if user is None:
             self.auth_token = ""
             self._forget_user()
@@ -78,6 +89,16 @@ class SessionState(rx.State):
         self.user_name = user.full_name or user.email
         self.user_role = user.role.value
         return user
+
+    @contextlib.contextmanager
+    def _acting(self, store_id: int | None = None) -> Iterator[tuple[Session, AppUser | None, TenantContext]]:
+        """One transaction for the session check and an event's work: yields the open session,
+        the signed-in user (None when nobody is) and the context to act in, in `store_id`."""
+        with unit_of_work(TenantContext.anonymous(locale=self._loc())) as db:
+            user = self._user_in(db)
+            ctx = self._context(user, store_id)
+            rescope(db, ctx)
+            yield db, user, ctx
 
     def _forget_user(self) -> None:
         self.user_name = ""
