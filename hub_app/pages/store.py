@@ -2,7 +2,8 @@
 can be booked there (with the next free times, each opening the wizard on that time).
 
 Crawlers and link previews get the store's title, description and structured data in the raw
-HTML from `hub_app/api/store_pages.py`; this is what people see once the page runs."""
+HTML from `hub_app/api/seo/` (with a plain-HTML copy of this page until it runs); this is
+what people see once the page runs."""
 
 from __future__ import annotations
 

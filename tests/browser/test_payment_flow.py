@@ -193,12 +193,30 @@ def db_account_id(engine, store_id: int) -> str:
         return db.get(Store, store_id).stripe_account_id
 
 
+def pay_subscription_checkout(page: Page, app, fake: FakeStripe, engine, store_id: int):
+    """On the fake Stripe's Checkout the page was sent to: a subscription on the store's account,
+    paid; back on /account; the subscription row once the webhooks have activated it."""
+    from hub_app.domain.billing.models import ServiceSubscription, SubscriptionStatus
+
+    page.wait_for_url(re.compile(re.escape(fake.url) + r"/checkout/pay/cs_"))
+    session_request = fake.requests_to("POST", "/v1/checkout/sessions")[-1]
+    assert session_request.params["mode"] == "subscription"
+    assert session_request.stripe_account == db_account_id(engine, store_id)
+    page.locator("#pay").click()
+    page.wait_for_url(re.compile(re.escape(app.url("/account")) + r"/?\?subscription=success"))
+
+    def active():
+        with unit_of_work(TenantContext.system(), engine) as db:
+            row = db.scalars(select(ServiceSubscription).where(ServiceSubscription.store_id == store_id)).first()
+            return row if row is not None and row.status == SubscriptionStatus.ACTIVE else None
+
+    return wait_for(active, "the subscription's activation by the webhooks")
+
+
 def test_recurring_service_subscribes_in_the_wizard_and_cancels_in_account(paying_app, page: Page, engine,
                                                                            fake_stripe_server):
     """A recurring service: booked without a one-off charge, paid by a subscription started from
     the wizard on the store's account, listed on /account and cancelled there at period end."""
-    from hub_app.domain.billing.models import ServiceSubscription, SubscriptionStatus
-
     slug = "monthly-colour-studio"
     store_id = seed_paid_store(engine, fake_stripe_server, slug=slug, recurring=True)
     client = dict(CLIENT, email="daphne.subscribes@example.com")
@@ -208,19 +226,7 @@ def test_recurring_service_subscribes_in_the_wizard_and_cancels_in_account(payin
     expect(page.locator("#pay-now")).to_have_count(0)
     expect(page.locator("#subscription-offer")).to_contain_text("/ month")
     page.locator("#subscribe").click()
-    page.wait_for_url(re.compile(re.escape(fake_stripe_server.url) + r"/checkout/pay/cs_"))
-    session_request = fake_stripe_server.requests_to("POST", "/v1/checkout/sessions")[-1]
-    assert session_request.params["mode"] == "subscription"
-    assert session_request.stripe_account == db_account_id(engine, store_id)
-    page.locator("#pay").click()
-    page.wait_for_url(re.compile(re.escape(paying_app.url("/account")) + r"/?\?subscription=success"))
-
-    def active():
-        with unit_of_work(TenantContext.system(), engine) as db:
-            row = db.scalars(select(ServiceSubscription).where(ServiceSubscription.store_id == store_id)).first()
-            return row if row is not None and row.status == SubscriptionStatus.ACTIVE else None
-
-    row = wait_for(active, "the subscription's activation by the webhooks")
+    row = pay_subscription_checkout(page, paying_app, fake_stripe_server, engine, store_id)
     with unit_of_work(TenantContext.system(), engine) as db:
         assert not list(db.scalars(select(Payment).where(Payment.store_id == store_id,
                                                          Payment.booking_id.is_not(None))))
@@ -240,8 +246,6 @@ def test_subscribing_inside_a_store_site_continues_on_the_account_page(paying_ap
     """Stripe Checkout refuses to be framed: booked inside the store's own site, "Subscribe" opens
     the account page in a tab of its own (a real link, so no popup blocker stops it), where the
     booking offers the subscription; it is paid there and the offer goes away."""
-    from hub_app.domain.billing.models import ServiceSubscription, SubscriptionStatus
-
     slug = "framed-monthly-studio"
     store_id = seed_paid_store(engine, fake_stripe_server, slug=slug, recurring=True)
     client = dict(CLIENT, email="daphne.framed@example.com")
@@ -273,19 +277,7 @@ def test_subscribing_inside_a_store_site_continues_on_the_account_page(paying_ap
     card = account.locator("#upcoming .booking-card")
     expect(card).to_have_count(1)
     card.get_by_role("button", name=re.compile(r"^Subscribe · .*month$")).click()
-    account.wait_for_url(re.compile(re.escape(fake_stripe_server.url) + r"/checkout/pay/cs_"))
-    session_request = fake_stripe_server.requests_to("POST", "/v1/checkout/sessions")[-1]
-    assert session_request.params["mode"] == "subscription"
-    assert session_request.stripe_account == db_account_id(engine, store_id)
-    account.locator("#pay").click()
-    account.wait_for_url(re.compile(re.escape(paying_app.url("/account")) + r"/?\?subscription=success"))
-
-    def active():
-        with unit_of_work(TenantContext.system(), engine) as db:
-            row = db.scalars(select(ServiceSubscription).where(ServiceSubscription.store_id == store_id)).first()
-            return row if row is not None and row.status == SubscriptionStatus.ACTIVE else None
-
-    row = wait_for(active, "the subscription's activation by the webhooks")
+    row = pay_subscription_checkout(account, paying_app, fake_stripe_server, engine, store_id)
     with unit_of_work(TenantContext.system(), engine) as db:
         booking = db.scalars(select(Booking).where(Booking.store_id == store_id)).one()
     assert row.booking_id == booking.id
