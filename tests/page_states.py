@@ -10,6 +10,7 @@ yielded last.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import inspect
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -36,10 +37,22 @@ def open_page(state_cls: type, *, path: str = "/", ip: str = "198.51.100.7", tok
     return state
 
 
+def _finish(coroutine) -> Any:
+    """Run a handler's coroutine to its end. A session that drove a real browser before keeps an
+    event loop running in this thread (Playwright's sync API), where asyncio.run refuses to
+    start: the coroutine then runs on a thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def run(state, handler: str, *args: Any) -> Any:
     outcome = getattr(type(state), handler).fn(state, *args)
     if inspect.iscoroutine(outcome):
-        return asyncio.run(outcome)
+        return _finish(outcome)
     if inspect.isasyncgen(outcome):
         async def drain():
             last = None
@@ -47,7 +60,7 @@ def run(state, handler: str, *args: Any) -> Any:
                 last = item if item is not None else last
             return last
 
-        return asyncio.run(drain())
+        return _finish(drain())
     if inspect.isgenerator(outcome):
         last = None
         for item in outcome:
