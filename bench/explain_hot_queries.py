@@ -24,9 +24,9 @@ from hub_app.domain.accounts.models import AppUser, UserRole
 from hub_app.domain.bookings.models import Booking
 from hub_app.domain.bookings.paging import encode_cursor
 from hub_app.domain.bookings.queries import list_bookings, list_clients
-from hub_app.domain.dashboard.access import local_today
-from hub_app.domain.dashboard.bookings import BookingFilters, calendar_view, find_bookings
-from hub_app.domain.dashboard.overview import period_figures, todays_and_upcoming
+from hub_app.domain.stores.local_time import local_today
+from hub_app.domain.bookings.listing import BookingFilters, calendar_view, find_bookings
+from hub_app.domain.reporting.overview import period_figures, todays_and_upcoming
 from hub_app.domain.platform.analytics import platform_analytics
 from hub_app.domain.platform.dashboard import dashboard_counts
 from hub_app.domain.tenancy import TenantContext

@@ -92,7 +92,7 @@ def add_demo_photos() -> None:
 
     from hub_app.db import unit_of_work
     from hub_app.domain.accounts.models import AppUser
-    from hub_app.domain.dashboard.photos import add_photo
+    from hub_app.domain.stores.photos import add_photo
     from hub_app.domain.stores.models import Store
     from hub_app.domain.tenancy import TenantContext
 

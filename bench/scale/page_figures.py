@@ -40,7 +40,7 @@ def manager_context(store: StoreUnderTest):
 
 
 def dashboard_figures(store: StoreUnderTest, timer: Timer, exports: bool = True) -> list[Figure]:
-    from hub_app.domain.dashboard.bookings import BookingFilters
+    from hub_app.domain.bookings.listing import BookingFilters
     from hub_app.state.manage import actions_bookings as bookings_page
     from hub_app.state.manage import actions_more as more_pages
 

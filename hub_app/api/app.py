@@ -87,7 +87,7 @@ class UploadedFiles(StaticFiles):
 
 def mount_uploads(app: FastAPI) -> None:
     """Serve uploaded store photos at /uploads from settings.upload_dir (written only by
-    hub_app.domain.dashboard.photos, which re-encodes every image under a random name)."""
+    hub_app.domain.stores.photos, which re-encodes every image under a random name)."""
     app.mount("/uploads", UploadedFiles(directory=str(get_settings().upload_dir), check_dir=False), name="uploads")
 
 

@@ -16,10 +16,10 @@ from hub_app.domain.accounts import recovery
 from hub_app.domain.accounts.models import AppUser, UserRole
 from hub_app.domain.accounts.service import authenticate, open_session_token, user_for_token, verify_password
 from hub_app.domain.bookings.models import Booking, BookingStatus
-from hub_app.domain.dashboard.messages import message_history
+from hub_app.domain.notifications.settings import message_history
 from hub_app.domain.errors import NotAuthenticated, PermissionDenied, RateLimited, ValidationFailed
 from hub_app.domain.notifications.models import Channel, Notification, NotificationKind, NotificationStatus
-from hub_app.domain.platform.password_setup import RESET, SETUP, make_password_setup_token
+from hub_app.domain.accounts.password_setup import RESET, SETUP, make_password_setup_token
 from hub_app.domain.scheduling.models import Calendar, PriceType, Service
 from hub_app.domain.tenancy import TenantContext
 from hub_app.settings import get_settings

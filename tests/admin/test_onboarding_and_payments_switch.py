@@ -12,7 +12,7 @@ from hub_app.domain.accounts.models import AppUser, UserRole
 from hub_app.domain.accounts.service import verify_password
 from hub_app.domain.errors import ValidationFailed
 from hub_app.domain.notifications.models import Channel, Notification, NotificationKind, NotificationStatus
-from hub_app.domain.platform.password_setup import set_password_with_token
+from hub_app.domain.accounts.password_setup import set_password_with_token
 from hub_app.domain.scheduling.models import Service
 from hub_app.domain.stores.models import Store
 from tests.admin.conftest import fetch, flashed, seed

@@ -13,8 +13,8 @@ from sqlalchemy import select
 from hub_app.domain.bookings import paging
 from hub_app.domain.bookings.models import Booking
 from hub_app.domain.bookings.queries import list_bookings, list_clients, next_client_cursor, next_cursor
-from hub_app.domain.dashboard import exports
-from hub_app.domain.dashboard.bookings import BookingFilters
+from hub_app.domain.reporting import exports
+from hub_app.domain.bookings.listing import BookingFilters
 from hub_app.domain.errors import ValidationFailed
 from hub_app.domain.tenancy import TenantContext
 from tests.bookings.helpers import MONDAY, act, build_shop, insert_booking

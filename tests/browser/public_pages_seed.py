@@ -11,7 +11,7 @@ from PIL import Image
 from sqlalchemy import Engine
 
 from hub_app.db import unit_of_work
-from hub_app.domain.dashboard.photos import add_photo
+from hub_app.domain.stores.photos import add_photo
 from hub_app.domain.stores.service import update_store
 from hub_app.settings import get_settings
 from tests.browser.client_seed import SeededStore, _admin_ctx

@@ -171,7 +171,7 @@ def test_the_rest_api_connects_maps_and_disconnects(fake, shop):
 
 
 def test_the_calendars_page_marks_a_calendar_linked_once_an_event_type_books_into_it(fake, shop):
-    from hub_app.domain.dashboard.setup import calendar_setup, calendars
+    from hub_app.domain.scheduling.setup import calendar_setup, calendars
 
     event_type = fake.add_event_type("Haircut")
     ctx = shop.ctx()

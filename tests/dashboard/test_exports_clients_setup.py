@@ -9,10 +9,10 @@ from datetime import timedelta
 import pytest
 
 from hub_app.domain.billing.models import PlanInterval, SubscriptionPlan
-from hub_app.domain.dashboard.bookings import BookingFilters
-from hub_app.domain.dashboard.clients import client_card
-from hub_app.domain.dashboard.exports import bookings_csv, clients_csv, safe_cell
-from hub_app.domain.dashboard.setup import (
+from hub_app.domain.bookings.listing import BookingFilters
+from hub_app.domain.clients.card import client_card
+from hub_app.domain.reporting.exports import bookings_csv, clients_csv, safe_cell
+from hub_app.domain.scheduling.setup import (
     calendar_setup, calendars, delete_service, set_service_calendars, update_calendar,
 )
 from hub_app.domain.errors import Conflict, NotFound, PlanLimitReached, ValidationFailed

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from hub_app.db import unit_of_work
 from hub_app.domain.accounts.models import AppUser, UserRole
 from hub_app.domain.bookings.models import Booking
-from hub_app.domain.dashboard.bookings import BookingFilters
-from hub_app.domain.dashboard.photos import add_photo
+from hub_app.domain.bookings.listing import BookingFilters
+from hub_app.domain.stores.photos import add_photo
 from hub_app.domain.errors import NotFound, PermissionDenied
 from hub_app.domain.notifications.models import Notification
 from hub_app.domain.scheduling.models import BlockedPeriod, CalendarSlot, Service

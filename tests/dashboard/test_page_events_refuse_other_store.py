@@ -18,7 +18,7 @@ from hub_app.domain.accounts.models import UserRole
 from hub_app.domain.accounts.service import open_session_token
 from hub_app.domain.billing.models import Payment, PaymentKind, PaymentRecordStatus
 from hub_app.domain.api_keys.service import create_api_key
-from hub_app.domain.dashboard.photos import add_photo
+from hub_app.domain.stores.photos import add_photo
 from hub_app.domain.integrations.models import CalendlyEventTypeLink
 from hub_app.domain.outbound_webhooks.endpoints import create_endpoint
 from hub_app.domain.outbound_webhooks.models import DeliveryStatus, WebhookDelivery

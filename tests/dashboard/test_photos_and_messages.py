@@ -11,10 +11,10 @@ import pytest
 from PIL import Image
 
 from hub_app.db import unit_of_work
-from hub_app.domain.dashboard.messages import (
+from hub_app.domain.notifications.settings import (
     message_history, message_settings, reset_template, save_template, set_automated_enabled,
 )
-from hub_app.domain.dashboard.photos import (
+from hub_app.domain.stores.photos import (
     add_photo, delete_photo, list_photos, move_photo, reorder_photos, sniff_image_type,
 )
 from hub_app.domain.errors import NotFound, PermissionDenied, ValidationFailed

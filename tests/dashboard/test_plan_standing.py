@@ -8,7 +8,7 @@ from datetime import timedelta
 from hub_app.db import unit_of_work
 from hub_app.domain.accounts.models import AppUser
 from hub_app.domain.billing.models import SmsUsage, SubscriptionStatus
-from hub_app.domain.dashboard.plan_standing import plan_standing
+from hub_app.domain.billing.plan_standing import plan_standing
 from hub_app.domain.notifications.sms_allowance import billing_period
 from hub_app.domain.billing.limits import limits_in_force
 from hub_app.domain.tenancy import TenantContext

@@ -13,7 +13,7 @@ from sqlalchemy import delete, text
 from hub_app.domain.billing.models import Payment, PaymentKind, PaymentRecordStatus
 from hub_app.domain.bookings.models import Booking, BookingStatus
 from hub_app.domain.bookings.service import cancel_booking
-from hub_app.domain.dashboard.overview import period_figures
+from hub_app.domain.reporting.overview import period_figures
 from hub_app.domain.reporting.recount import rebuild, recount, stored
 from hub_app.domain.tenancy import TenantContext
 from tests.dashboard.helpers import MONDAY, act, add_booking, as_manager, client, two_shops

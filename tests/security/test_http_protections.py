@@ -13,7 +13,7 @@ from sqlalchemy import select
 from hub_app import db as hub_db
 from hub_app.api.app import create_api
 from hub_app.domain.accounts.models import AppUser, UserRole
-from hub_app.domain.dashboard import photos
+from hub_app.domain.stores import photos
 from hub_app.domain.errors import ValidationFailed
 from hub_app.domain.tenancy import TenantContext
 from hub_app.security.headers import DOCS_CSP, PAGE_CSP, UPLOAD_CSP

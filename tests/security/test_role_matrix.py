@@ -221,9 +221,9 @@ def _manager_a_ctx(world) -> TenantContext:
 
 
 def _what_manager_a_reaches(api: TestClient, world, manager: dict, service_id: int, hour: int) -> dict[str, object]:
-    from hub_app.domain.dashboard.bookings import BookingFilters
-    from hub_app.domain.dashboard.clients import client_card
-    from hub_app.domain.dashboard.exports import bookings_csv, clients_csv
+    from hub_app.domain.bookings.listing import BookingFilters
+    from hub_app.domain.clients.card import client_card
+    from hub_app.domain.reporting.exports import bookings_csv, clients_csv
     from hub_app.domain.errors import NotFound
 
     ctx = _manager_a_ctx(world)

@@ -186,7 +186,7 @@ def test_sign_in_finds_exactly_the_asked_staff_row_before_any_tenant(rls_world, 
 
 def test_a_managers_password_link_works_before_any_tenant(rls_world, committed_engine):
     """The onboarding and reset links are opened signed out: the signed link proves whose row it is."""
-    from hub_app.domain.platform.password_setup import make_password_setup_token, set_password_with_token
+    from hub_app.domain.accounts.password_setup import make_password_setup_token, set_password_with_token
 
     with hub_db.unit_of_work(TenantContext.system(), committed_engine) as db:
         token = make_password_setup_token(user_by_email(db, rls_world.manager_b_email))

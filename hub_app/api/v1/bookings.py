@@ -25,7 +25,7 @@ from hub_app.domain.bookings import service as bookings
 from hub_app.domain.bookings.access import acting_in_store
 from hub_app.domain.bookings.ics import booking_ics
 from hub_app.domain.bookings.models import BookingSource, BookingStatus
-from hub_app.domain.dashboard.access import range_instants
+from hub_app.domain.stores.local_time import range_instants
 from hub_app.domain.errors import DomainError, ValidationFailed
 from hub_app.domain.scheduling.service import get_service
 from hub_app.domain.stores.service import get_store

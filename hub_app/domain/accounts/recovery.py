@@ -4,7 +4,7 @@
 (the page says "if an account exists, we sent a link"), so it cannot be used to find out who has
 an account. Asking is throttled per email and per client address (`RateLimited`), for known and
 unknown emails alike. The link is the signed, expiring, single-use token of
-hub_app.domain.platform.password_setup (purpose "reset", valid for two hours), and the email goes
+hub_app.domain.accounts.password_setup (purpose "reset", valid for two hours), and the email goes
 out through the notifications outbox as an ACCOUNT message of the account's store.
 
 Notifications belong to a store: a manager's is their store, a client's the store they booked
@@ -31,7 +31,7 @@ from hub_app.domain.bookings.models import Booking
 from hub_app.domain.errors import PermissionDenied, RateLimited, ValidationFailed
 from hub_app.domain.notifications import outbox
 from hub_app.domain.notifications.models import Channel, Notification, NotificationKind, NotificationStatus
-from hub_app.domain.platform.password_setup import (
+from hub_app.domain.accounts.password_setup import (
     RESET, RESET_TOKEN_MAX_AGE, make_password_setup_link, read_setup_token, set_password_with_token,
 )
 from hub_app.domain.stores.models import Store

@@ -3,7 +3,7 @@
 The limit is the one in force for the store now (billing.limits): the paid plan's, or the free
 plan's for a store without one or whose subscription lapsed.
 
-Counted as the subscription page shows it (hub_app.domain.dashboard.usage.plan_usage): bookings
+Counted as the subscription page shows it (hub_app.domain.billing.usage.plan_usage): bookings
 made since the start of the store's local month, a reschedule not counted as a new booking.
 Bookings that arrive from Calendly are recorded whatever the count (the appointment already exists
 there); they count towards the limit all the same.

@@ -27,7 +27,7 @@ from hub_app.domain.integrations.models import InboxStatus, WebhookEvent
 from hub_app.domain.notifications import outbox
 from hub_app.domain.notifications.models import Channel, Notification, NotificationKind, NotificationStatus
 from hub_app.domain.permissions import Feature, require
-from hub_app.domain.platform.password_setup import make_password_setup_link
+from hub_app.domain.accounts.password_setup import make_password_setup_link
 from hub_app.domain.stores.models import Store
 from hub_app.domain.stores.service import ManagerInput, StoreInput, onboard_store, update_store
 from hub_app.domain.tenancy import TenantContext

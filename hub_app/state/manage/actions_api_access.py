@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from hub_app.db import unit_of_work
 from hub_app.domain.api_keys import service as api_keys
-from hub_app.domain.dashboard.access import dashboard_store
+from hub_app.domain.stores.access import dashboard_store
 from hub_app.domain.outbound_webhooks import delivery_log, endpoints, sending
 from hub_app.domain.tenancy import TenantContext
 from hub_app.i18n import format_datetime

@@ -18,12 +18,13 @@ from hub_app.domain.bookings.queries import list_clients
 from hub_app.domain.bookings.service import (
     BookingRequest, book, complete_booking, confirm_booking, mark_no_show, reschedule_booking,
 )
-from hub_app.domain.dashboard.access import dashboard_store, local_today
-from hub_app.domain.dashboard.clients import client_card
-from hub_app.domain.dashboard.bookings import (
+from hub_app.domain.stores.access import dashboard_store
+from hub_app.domain.stores.local_time import local_today
+from hub_app.domain.clients.card import client_card
+from hub_app.domain.bookings.listing import (
     BookingFilters, BookingView, booking_view, calendar_view, find_bookings, view_cursor,
 )
-from hub_app.domain.dashboard.exports import bookings_csv
+from hub_app.domain.reporting.exports import bookings_csv
 from hub_app.domain.scheduling.service import list_services
 from hub_app.domain.tenancy import TenantContext
 from hub_app.domain.types import utcnow

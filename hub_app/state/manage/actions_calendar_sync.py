@@ -14,7 +14,7 @@ from hub_app.db import unit_of_work
 from hub_app.domain.calendar_sync import feeds, jobs
 from hub_app.domain.calendar_sync import service as calendar_sync
 from hub_app.domain.calendar_sync.client import CalendarSyncError
-from hub_app.domain.dashboard.access import dashboard_store
+from hub_app.domain.stores.access import dashboard_store
 from hub_app.domain.errors import DomainError
 from hub_app.domain.scheduling.service import get_calendar
 from hub_app.domain.tenancy import TenantContext

@@ -12,7 +12,7 @@ from hub_app.domain.calendar_sync.calendly_targets import write_targets
 from hub_app.domain.calendly import jobs as calendly_jobs
 from hub_app.domain.calendly import service as calendly
 from hub_app.domain.calendly.client import CalendlyError, EventType
-from hub_app.domain.dashboard.access import dashboard_store
+from hub_app.domain.stores.access import dashboard_store
 from hub_app.domain.errors import ValidationFailed
 from hub_app.domain.permissions import Feature, require
 from hub_app.domain.scheduling import service as scheduling

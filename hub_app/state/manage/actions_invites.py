@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hub_app.db import unit_of_work
 from hub_app.domain.clients.invites import invite_client, pending_invitations
-from hub_app.domain.dashboard.access import dashboard_store
+from hub_app.domain.stores.access import dashboard_store
 from hub_app.domain.tenancy import TenantContext
 from hub_app.i18n import format_datetime
 

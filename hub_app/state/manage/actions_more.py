@@ -9,13 +9,16 @@ from decimal import Decimal
 from hub_app.db import unit_of_work
 from hub_app.domain.billing.service_subscription_views import client_subscriptions
 from hub_app.domain.bookings.queries import list_clients, next_client_cursor
-from hub_app.domain.dashboard import messages, overview, usage
-from hub_app.domain.dashboard.access import dashboard_store, local_today
-from hub_app.domain.dashboard.clients import client_card
-from hub_app.domain.dashboard.plan_standing import plan_standing
+from hub_app.domain.notifications import settings as messages
+from hub_app.domain.reporting import overview
+from hub_app.domain.billing import usage
+from hub_app.domain.stores.access import dashboard_store
+from hub_app.domain.stores.local_time import local_today
+from hub_app.domain.clients.card import client_card
+from hub_app.domain.billing.plan_standing import plan_standing
 from hub_app.domain.billing.limits import GRACE, RESTRICTED
 from hub_app.domain.permissions import Feature, allowed
-from hub_app.domain.dashboard.exports import clients_csv
+from hub_app.domain.reporting.exports import clients_csv
 from hub_app.domain.notifications.models import Channel
 from hub_app.domain.notifications.outbox import Recipients, queue_manual
 from hub_app.domain.stores.service import update_store

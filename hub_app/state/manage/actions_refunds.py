@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from hub_app.db import unit_of_work
 from hub_app.domain.billing.refund_options import refundable_charges
 from hub_app.domain.billing.refunds import refund_payment
-from hub_app.domain.dashboard.access import dashboard_store
+from hub_app.domain.stores.access import dashboard_store
 from hub_app.domain.errors import ValidationFailed
 from hub_app.domain.tenancy import TenantContext
 from hub_app.i18n import format_datetime, format_money, t

@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 
 from hub_app.db import unit_of_work
 from hub_app.domain.bookings.availability import free_slots
-from hub_app.domain.dashboard import setup
-from hub_app.domain.dashboard.access import dashboard_store, local_period, local_today, parse_date, parse_time
+from hub_app.domain.scheduling import setup
+from hub_app.domain.stores.access import dashboard_store
+from hub_app.domain.stores.local_time import local_period, local_today, parse_date, parse_time
 from hub_app.domain.errors import ValidationFailed
 from hub_app.domain.scheduling import service as scheduling
 from hub_app.domain.scheduling.models import PriceType

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from hub_app.db import unit_of_work
-from hub_app.domain.dashboard import photos
-from hub_app.domain.dashboard.access import dashboard_store
+from hub_app.domain.stores import photos
+from hub_app.domain.stores.access import dashboard_store
 from hub_app.domain.embedding.rules import DEFAULT_ACCENT
 from hub_app.domain.embedding.snippet import embed_url, iframe_tag, script_tag
 from hub_app.domain.stores.service import EDITABLE_FIELDS, update_store

@@ -9,7 +9,7 @@ import reflex as rx
 
 from hub_app.db import unit_of_work
 from hub_app.domain.accounts.models import UserRole
-from hub_app.domain.dashboard.access import store_for_dashboard, stores_for_admin
+from hub_app.domain.stores.access import store_for_dashboard, stores_for_admin
 from hub_app.domain.errors import DomainError, NotAuthenticated, PermissionDenied, ValidationFailed
 from hub_app.domain.tenancy import TenantContext
 from hub_app.i18n import t
@@ -91,7 +91,7 @@ class ManageState(SessionState):
 
     def _refresh_store_info(self) -> None:
         def read(ctx: TenantContext) -> dict[str, str]:
-            from hub_app.domain.dashboard.access import dashboard_store
+            from hub_app.domain.stores.access import dashboard_store
 
             with unit_of_work(ctx) as db:
                 return self._store_facts(dashboard_store(db, ctx))

@@ -7,8 +7,8 @@ from datetime import date
 import reflex as rx
 
 from hub_app.domain.bookings.paging import COUNT_CAP
-from hub_app.domain.dashboard.access import shift_anchor
-from hub_app.domain.dashboard.bookings import BookingFilters
+from hub_app.domain.stores.local_time import shift_anchor
+from hub_app.domain.bookings.listing import BookingFilters
 from hub_app.domain.errors import DomainError, SlotTaken
 from hub_app.i18n import t
 from hub_app.state.manage import actions_bookings as actions

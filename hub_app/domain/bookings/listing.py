@@ -15,7 +15,8 @@ from hub_app.domain.accounts.models import AppUser
 from hub_app.domain.bookings.models import Booking
 from hub_app.domain.bookings.paging import COUNT_CAP, encode_cursor
 from hub_app.domain.bookings.queries import MAX_PAGE, list_bookings
-from hub_app.domain.dashboard.access import calendar_range, dashboard_store, local_day_bounds
+from hub_app.domain.stores.access import dashboard_store
+from hub_app.domain.stores.local_time import calendar_range, local_day_bounds
 from hub_app.domain.errors import ValidationFailed
 from hub_app.domain.scheduling.models import Calendar, Service
 from hub_app.domain.tenancy import TenantContext

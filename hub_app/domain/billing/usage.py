@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from hub_app.domain.billing.models import SubscriptionPlan
 from hub_app.domain.billing.subscriptions import start_plan_checkout
 from hub_app.domain.bookings.models import Booking, BookingStatus
-from hub_app.domain.dashboard.access import dashboard_store
+from hub_app.domain.stores.access import dashboard_store
 from hub_app.domain.errors import Conflict, NotFound
 from hub_app.domain.permissions import Feature, require
 from hub_app.domain.scheduling.models import Calendar, Service

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from hub_app.domain.billing.limits import FREE, GRACE, RESTRICTED, LimitsInForce, limits_in_force
-from hub_app.domain.dashboard.access import dashboard_store
+from hub_app.domain.stores.access import dashboard_store
 from hub_app.domain.notifications.sms_allowance import SmsPeriod, current_period
 from hub_app.domain.permissions import Feature, require
 from hub_app.domain.tenancy import TenantContext

@@ -23,8 +23,9 @@ from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
 from hub_app.domain.bookings.models import Booking, BookingStatus
-from hub_app.domain.dashboard.access import dashboard_store, local_day_bounds, local_today
-from hub_app.domain.dashboard.bookings import BookingFilters, BookingView, find_bookings
+from hub_app.domain.stores.access import dashboard_store
+from hub_app.domain.stores.local_time import local_day_bounds, local_today
+from hub_app.domain.bookings.listing import BookingFilters, BookingView, find_bookings
 from hub_app.domain.errors import ValidationFailed
 from hub_app.domain.reporting.models import BookingDayStats
 from hub_app.domain.scheduling.models import Calendar, CalendarSlot, DateOverride, OpeningRule

@@ -18,7 +18,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from hub_app.domain.dashboard.access import dashboard_store
+from hub_app.domain.stores.access import dashboard_store
 from hub_app.domain.errors import NotFound, ValidationFailed
 from hub_app.domain.permissions import Feature, require
 from hub_app.domain.stores.models import StorePhoto

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hub_app.domain.accounts.models import AppUser
-from hub_app.domain.dashboard.access import dashboard_store
+from hub_app.domain.stores.access import dashboard_store
 from hub_app.domain.errors import ValidationFailed
 from hub_app.domain.notifications.models import (
     Channel, Notification, NotificationKind, NotificationStatus, NotificationTemplate,

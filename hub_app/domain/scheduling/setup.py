@@ -11,7 +11,8 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from hub_app.domain.bookings.models import Booking
-from hub_app.domain.dashboard.access import dashboard_store, local_day_bounds
+from hub_app.domain.stores.access import dashboard_store
+from hub_app.domain.stores.local_time import local_day_bounds
 from hub_app.domain.errors import Conflict, ValidationFailed
 from hub_app.domain.integrations.models import CalendlyEventTypeLink
 from hub_app.domain.permissions import Feature, require

@@ -8,8 +8,8 @@ from sqlalchemy.orm import Session
 
 from hub_app.domain.accounts.models import AppUser, UserRole
 from hub_app.domain.clients.membership import is_store_client, record_addresses
-from hub_app.domain.dashboard.access import dashboard_store
-from hub_app.domain.dashboard.bookings import BookingFilters, BookingView, all_bookings
+from hub_app.domain.stores.access import dashboard_store
+from hub_app.domain.bookings.listing import BookingFilters, BookingView, all_bookings
 from hub_app.domain.errors import NotFound
 from hub_app.domain.permissions import Feature, require
 from hub_app.domain.tenancy import TenantContext

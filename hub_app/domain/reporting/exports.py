@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from hub_app.domain.bookings.queries import MAX_PAGE, list_clients, next_client_cursor
-from hub_app.domain.dashboard.access import dashboard_store
-from hub_app.domain.dashboard.bookings import BookingFilters, find_bookings, view_cursor
+from hub_app.domain.stores.access import dashboard_store
+from hub_app.domain.bookings.listing import BookingFilters, find_bookings, view_cursor
 from hub_app.domain.errors import ValidationFailed
 from hub_app.domain.permissions import Feature, require
 from hub_app.domain.tenancy import TenantContext
