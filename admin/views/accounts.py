@@ -15,7 +15,7 @@ from admin.views.common import run_row_action
 from hub_app.domain.accounts.models import AppUser, UserRole
 from hub_app.domain.clients.models import StoreClient, StoreClientStatus
 from hub_app.domain.accounts.service import MIN_PASSWORD_LENGTH
-from hub_app.domain.platform.service import (
+from hub_app.domain.accounts.administration import (
     admin_create_user, archive_user, delete_user, send_password_setup, update_user,
 )
 from hub_app.domain.privacy.erase import erase_account

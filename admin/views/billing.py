@@ -18,7 +18,7 @@ from hub_app.domain.billing.models import (
     SubscriptionStatus,
 )
 from hub_app.domain.platform.plans import deactivate_plan, delete_plan, save_plan
-from hub_app.domain.platform.service import refund_payment
+from hub_app.domain.billing.administration import refund_payment
 
 _LIMIT = {"validators": [validators.Optional(), validators.NumberRange(min=0)]}
 

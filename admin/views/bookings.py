@@ -12,7 +12,7 @@ from admin.views.base import MENU_BOOKINGS, HubModelView, run_domain
 from admin.views.common import selected_pks
 from hub_app.domain.bookings.models import Booking, BookingSource, BookingStatus, PaymentStatus
 from hub_app.domain.errors import DomainError
-from hub_app.domain.platform.service import ADMIN_TARGET_STATUSES, change_booking_status
+from hub_app.domain.bookings.administration import ADMIN_TARGET_STATUSES, change_booking_status
 
 
 class BookingAdmin(HubModelView, model=Booking):

@@ -17,7 +17,7 @@ from hub_app.domain.integrations.models import (
     CalendlyConnection, CalendlyConnectionState, CalendlyEventTypeLink, InboxStatus, WebhookEvent,
 )
 from hub_app.api.webhooks.intake import enqueue_recorded
-from hub_app.domain.platform.service import reset_webhook_event
+from hub_app.domain.integrations.replay import reset_webhook_event
 from workers.jobs import INBOX_APPLIERS
 from hub_app.domain.secrets import mask
 

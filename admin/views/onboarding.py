@@ -9,7 +9,7 @@ from starlette.responses import RedirectResponse, Response
 from admin.i18n import label, text
 from admin.views.base import MENU_STORES, run_domain
 from hub_app.domain.errors import DomainError
-from hub_app.domain.platform.service import onboard_store_with_manager
+from hub_app.domain.stores.administration import onboard_store_with_manager
 from hub_app.domain.stores.service import StoreInput
 from hub_app.settings import get_settings
 

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from admin.i18n import column_labels, label
 from admin.views.base import MENU_STORES, HubModelView, run_domain
 from admin.views.common import run_row_action
-from hub_app.domain.platform.service import admin_update_store, archive_store, delete_store, set_store_payments
+from hub_app.domain.stores.administration import admin_update_store, archive_store, delete_store, set_store_payments
 from hub_app.domain.stores.models import Store, StorePhoto
 from hub_app.domain.stores.service import ADMIN_ONLY_FIELDS, EDITABLE_FIELDS
 

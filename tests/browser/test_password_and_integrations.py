@@ -28,7 +28,7 @@ from hub_app.domain.accounts.service import ensure_admin
 from hub_app.domain.bookings.models import Booking, BookingSource
 from hub_app.domain.integrations.models import CalendlyEventTypeLink
 from hub_app.domain.notifications.models import Notification, NotificationKind
-from hub_app.domain.platform.service import onboard_store_with_manager
+from hub_app.domain.stores.administration import onboard_store_with_manager
 from hub_app.domain.stores.models import Store
 from hub_app.domain.stores.service import StoreInput
 from hub_app.domain.tenancy import TenantContext

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from hub_app.domain.accounts.models import UserRole
 from hub_app.domain.audit.models import AuditEntry
-from hub_app.domain.platform.service import admin_update_store
+from hub_app.domain.stores.administration import admin_update_store
 from hub_app.domain.scheduling.service import (
     ServiceInput, archive_service, create_calendar, create_service, update_service,
 )

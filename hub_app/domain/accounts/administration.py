@@ -1,16 +1,9 @@
-"""Admin-only operations on users, stores, bookings, webhook events and payments.
-
-Everything here takes an admin `TenantContext` (bypass, role admin) and goes through the area
-services where one exists (accounts.create_user, stores.onboard_store/update_store, the booking
-lifecycle, refunds), adding the rules only the admin panel needs: deletes that refuse to drop
-history, archiving, and the audit trail of what an admin changed.
-"""
+"""Admin-only account operations: create, edit, archive and delete users (deletes refuse to drop
+history), and the "set your password" email a new account gets. Every step is audited."""
 
 from __future__ import annotations
 
 import hashlib
-import secrets
-from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
@@ -18,49 +11,18 @@ from sqlalchemy.orm import Session
 from hub_app.domain.accounts.models import AppUser, AuthSession, UserRole
 from hub_app.domain.accounts.service import create_user
 from hub_app.domain.audit.service import record, snapshot
-from hub_app.domain.billing import refunds
-from hub_app.domain.billing.models import Payment, ServiceSubscription, Subscription
-from hub_app.domain.bookings import service as bookings
-from hub_app.domain.bookings.models import Booking, BookingStatus
+from hub_app.domain.billing.models import Payment, ServiceSubscription
+from hub_app.domain.bookings.models import Booking
 from hub_app.domain.errors import Conflict, NotFound, ValidationFailed, unknown_fields
-from hub_app.domain.integrations.models import InboxStatus, WebhookEvent
 from hub_app.domain.notifications import outbox
 from hub_app.domain.notifications.models import Channel, Notification, NotificationKind, NotificationStatus
 from hub_app.domain.permissions import Feature, require
 from hub_app.domain.accounts.password_setup import make_password_setup_link
 from hub_app.domain.stores.models import Store
-from hub_app.domain.stores.service import ManagerInput, StoreInput, onboard_store, update_store
 from hub_app.domain.tenancy import TenantContext
 from hub_app.domain.types import utcnow
 from hub_app.domain.validation import check_age, check_locale, normalize_email, normalize_phone
 from hub_app.i18n import t
-
-# --- onboarding and password setup ------------------------------------------------------------
-
-
-@dataclass
-class OnboardingResult:
-    store: Store
-    manager: AppUser
-    notification: Notification
-    setup_link: str
-
-
-def onboard_store_with_manager(db: Session, ctx: TenantContext, store: StoreInput, manager_email: str,
-                               manager_first_name: str = "", manager_last_name: str = "") -> OnboardingResult:
-    """Create a store and its manager in one step and queue the manager's "set your password" email.
-
-    The manager gets a long random password nobody knows; the emailed link is how they choose one.
-    """
-    require(ctx, Feature.MANAGE_STORES)
-    unusable_password = secrets.token_urlsafe(32)
-    row, user = onboard_store(db, ctx, store, ManagerInput(
-        email=manager_email, password=unusable_password,
-        first_name=(manager_first_name or "").strip()[:100], last_name=(manager_last_name or "").strip()[:100],
-    ))
-    record(db, ctx, entity=row, action="onboarded", after=snapshot(row))
-    notification, link = send_password_setup(db, ctx, user)
-    return OnboardingResult(store=row, manager=user, notification=notification, setup_link=link)
 
 
 def send_password_setup(db: Session, ctx: TenantContext, user: AppUser) -> tuple[Notification, str]:
@@ -87,8 +49,6 @@ def send_password_setup(db: Session, ctx: TenantContext, user: AppUser) -> tuple
         notification = outbox.add_once(db, notification) or notification
     return notification, link
 
-
-# --- users ------------------------------------------------------------------------------------
 
 USER_EDITABLE_FIELDS = (
     "first_name", "last_name", "email", "phone_number", "address", "age", "locale", "role", "store_id", "is_active",
@@ -219,133 +179,3 @@ def _release_primary_manager(db: Session, user: AppUser) -> None:
 def _revoke_sessions(db: Session, user: AppUser) -> None:
     db.execute(update(AuthSession).where(AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None))
                .values(revoked_at=utcnow()))
-
-
-# --- stores -----------------------------------------------------------------------------------
-
-
-def admin_update_store(db: Session, ctx: TenantContext, store_id: int, changes: dict) -> Store:
-    store = db.get(Store, store_id)
-    if store is None:
-        raise NotFound(t("store.not_found", ctx.locale))
-    return update_store(db, ctx, store_id, changes)  # audits the change
-
-
-def set_store_payments(db: Session, ctx: TenantContext, store_id: int, enabled: bool) -> Store:
-    """The Stripe switch. Off: managers get no payment settings and clients are never asked to pay."""
-    return admin_update_store(db, ctx, store_id, {"stripe_enabled": bool(enabled)})
-
-
-def archive_store(db: Session, ctx: TenantContext, store_id: int) -> Store:
-    """Take a store offline (its page answers "not found"); its bookings and payments stay."""
-    return admin_update_store(db, ctx, store_id, {"is_active": False})
-
-
-def store_history(db: Session, store_id: int) -> dict[str, int]:
-    count = lambda model: db.scalar(select(func.count()).select_from(model).where(model.store_id == store_id)) or 0  # noqa: E731
-    return {
-        "bookings": count(Booking), "payments": count(Payment),
-        "subscriptions": count(Subscription) + count(ServiceSubscription),
-    }
-
-
-def delete_store(db: Session, ctx: TenantContext, store_id: int) -> None:
-    """Delete a store that never took a booking, with everything it owns (settings and staff).
-
-    A store with bookings, payments or subscriptions is refused: archive it instead.
-    """
-    require(ctx, Feature.MANAGE_STORES)
-    store = db.get(Store, store_id)
-    if store is None:
-        raise NotFound(t("store.not_found", ctx.locale))
-    history = store_history(db, store.id)
-    staff = list(db.scalars(select(AppUser).where(AppUser.store_id == store.id)))
-    for member in staff:
-        for name, value in user_history(db, member.id).items():
-            history[name] += value
-    if any(history.values()):
-        raise Conflict(t("admin.store_has_history", ctx.locale, **history))
-    before = snapshot(store)
-    from hub_app.domain.models import metadata, tenant_models
-
-    tenant_tables = {model.__table__ for model in tenant_models()}
-    store.manager_user_id = None
-    db.flush()
-    # Children before parents: the reverse of the dependency order of the whole schema.
-    for table in reversed(metadata.sorted_tables):
-        if table in tenant_tables:
-            db.execute(delete(table).where(table.c.store_id == store.id))
-    for member in staff:
-        db.execute(delete(Notification).where(Notification.recipient_user_id == member.id))
-        db.delete(member)
-    db.flush()
-    db.delete(store)
-    db.flush()
-    record(db, ctx, entity=store, action="deleted", before=before, store_id=None)
-
-
-# --- bookings ---------------------------------------------------------------------------------
-
-
-# Target status -> the booking service's function for it (each checks what that change needs:
-# a completed or no-show booking must have started; a cancellation releases the time).
-_STATUS_FUNCTIONS = {
-    BookingStatus.CONFIRMED: "confirm_booking",
-    BookingStatus.COMPLETED: "complete_booking",
-    BookingStatus.NO_SHOW: "mark_no_show",
-    BookingStatus.CANCELLED: "cancel_booking",
-}
-ADMIN_TARGET_STATUSES = tuple(_STATUS_FUNCTIONS)
-
-
-def change_booking_status(db: Session, ctx: TenantContext, booking_id: int, new_status: BookingStatus | str,
-                          reason: str | None = None) -> Booking:
-    """Move a booking through its lifecycle (the booking service and its `transition`).
-
-    The lifecycle refuses changes it does not allow and writes each change to the audit log with the
-    acting admin. A reschedule needs a new time, so it is not offered here. Cancelling does not
-    refund: refund the booking's payments from the payments list (the admin decides the amount).
-    """
-    require(ctx, Feature.MANAGE_BOOKINGS)
-    try:
-        target = BookingStatus(getattr(new_status, "value", new_status))
-    except ValueError:
-        raise ValidationFailed(t("admin.invalid_status", ctx.locale), fields={"status": t("admin.invalid_status", ctx.locale)}) from None
-    if target not in _STATUS_FUNCTIONS:
-        raise ValidationFailed(t("admin.invalid_status", ctx.locale), fields={"status": t("admin.invalid_status", ctx.locale)})
-    if db.get(Booking, booking_id) is None:
-        raise NotFound(t("booking.not_found", ctx.locale))
-    change = getattr(bookings, _STATUS_FUNCTIONS[target], None)
-    if target == BookingStatus.CANCELLED and change is not None:
-        return change(db, ctx, booking_id, reason=(reason or "").strip() or None)
-    if change is not None:
-        return change(db, ctx, booking_id)
-    return bookings.transition(db, ctx, db.get(Booking, booking_id), target, (reason or "").strip() or None)
-
-
-# --- webhook inbox and payments ---------------------------------------------------------------
-
-
-def reset_webhook_event(db: Session, ctx: TenantContext, event_id: int) -> WebhookEvent:
-    """Put an inbox event back to "received" so it is processed again (by a worker or the sweeper)."""
-    require(ctx, Feature.FULL_DATA_ACCESS)
-    event = db.get(WebhookEvent, event_id)
-    if event is None:
-        raise NotFound(t("admin.not_found", ctx.locale))
-    before = {"status": event.status.value, "attempts": event.attempts, "last_error": event.last_error}
-    event.status = InboxStatus.RECEIVED
-    event.processed_at = None
-    event.last_error = None
-    db.flush()
-    record(db, ctx, entity=event, action="replay", before=before, after={"status": event.status.value},
-           store_id=event.store_id)
-    return event
-
-
-def refund_payment(db: Session, ctx: TenantContext, payment_id: int):
-    """Refund through the payments domain; a clear refusal when refunds are not configured."""
-    require(ctx, Feature.FULL_DATA_ACCESS)
-    payment = db.get(Payment, payment_id)
-    if payment is None:
-        raise NotFound(t("admin.not_found", ctx.locale))
-    return refunds.refund_payment(db, ctx, payment.id)
