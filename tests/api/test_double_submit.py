@@ -4,23 +4,20 @@ is a 409 naming the email; one free time taken twice is a 409 with the next free
 
 from __future__ import annotations
 
-import socket
 import threading
-import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import func, select
 
 from hub_app import db as hub_db
-from hub_app.api.app import create_api
 from hub_app.domain.accounts.models import AppUser
 from hub_app.domain.bookings.models import Booking
 from hub_app.domain.tenancy import TenantContext
 from tests.api.conftest import V1, bearer, booking_day, local_start, new_client, open_service
+from tests.live_api import serve_api
 
 RACERS = 6
 
@@ -28,20 +25,8 @@ RACERS = 6
 @pytest.fixture
 def live_api(committed_engine):
     """The API served by uvicorn on a real port; the requests race in real threads."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_api(), host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "the API server did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    with serve_api() as base_url:
+        yield base_url
 
 
 def _race(url: str, bodies_and_keys: list[tuple[dict, str | None]]) -> list[httpx.Response]:

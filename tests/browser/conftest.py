@@ -208,13 +208,20 @@ def browser():
             chromium.close()
 
 
-@pytest.fixture
-def page(browser):
-    """A fresh browser context per test: no cookies or local storage leak between tests."""
-    context = browser.new_context()
+@contextlib.contextmanager
+def fresh_page(browser, **context_options):
+    """A page in a browser context of its own (`context_options`: viewport, is_mobile…), closed
+    afterwards: no cookies or local storage leak between tests."""
+    context = browser.new_context(**context_options)
     page = context.new_page()
     page.set_default_timeout(20_000)
     try:
         yield page
     finally:
         context.close()
+
+
+@pytest.fixture
+def page(browser):
+    with fresh_page(browser) as page:
+        yield page

@@ -12,19 +12,15 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.client_seed import first_slot_on, make_salon, store_today
+from tests.browser.conftest import fresh_page
 from tests.browser.test_manage_dashboard import TABLET, manager_of, sign_in
 from tests.outbound_webhooks.receiver import Receiver
 
 
 @pytest.fixture
 def tablet(browser):
-    context = browser.new_context(viewport=TABLET)
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    try:
+    with fresh_page(browser, viewport=TABLET) as page:
         yield page
-    finally:
-        context.close()
 
 
 @pytest.fixture

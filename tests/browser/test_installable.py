@@ -22,6 +22,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.accessibility import assert_accessible, tab_until
 from tests.browser.client_seed import make_salon
+from tests.browser.conftest import fresh_page
 
 PHONE = {"width": 390, "height": 844}
 SECTIONS = (("overview", "/manage", "Overview"), ("bookings", "/manage/bookings", "Bookings"),
@@ -33,13 +34,8 @@ SECTIONS = (("overview", "/manage", "Overview"), ("bookings", "/manage/bookings"
 
 @pytest.fixture
 def phone(browser):
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    try:
+    with fresh_page(browser, viewport=PHONE, is_mobile=True, has_touch=True) as page:
         yield page
-    finally:
-        context.close()
 
 
 def _get(url: str) -> tuple[int, dict[str, str], bytes]:

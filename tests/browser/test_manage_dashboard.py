@@ -24,6 +24,7 @@ from hub_app.domain.tenancy import TenantContext
 from tests.browser.client_seed import (
     ADMIN, TIMEZONE, first_slot_on, make_salon, register_and_book, store_today,
 )
+from tests.browser.conftest import fresh_page
 
 TABLET = {"width": 820, "height": 1180}
 SECTIONS = ("/manage", "/manage/bookings", "/manage/services", "/manage/calendars", "/manage/clients",
@@ -32,13 +33,8 @@ SECTIONS = ("/manage", "/manage/bookings", "/manage/services", "/manage/calendar
 
 @pytest.fixture
 def tablet(browser):
-    context = browser.new_context(viewport=TABLET)
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    try:
+    with fresh_page(browser, viewport=TABLET) as page:
         yield page
-    finally:
-        context.close()
 
 
 def shots_dir(live_app) -> Path:

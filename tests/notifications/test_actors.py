@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 import workers.notification_actors as actors
 from workers import jobs
+from tests.private_broker import bind_actors as bind_to, private_broker, running_worker
 from hub_app import db as hub_db
 from hub_app.api import webhooks
 from hub_app.domain.integrations.models import InboxStatus, WebhookEvent
@@ -39,29 +40,21 @@ ACTORS = (actors.send_notification, actors.send_notifications, actors.notificati
 
 
 def bind_actors(monkeypatch, broker: dramatiq.Broker) -> None:
-    for actor in ACTORS:
-        monkeypatch.setattr(actor, "broker", broker)
-        broker.declare_actor(actor)
     monkeypatch.setattr(outbox, "_enqueuer", jobs.send_notifications)
-    monkeypatch.setattr(jobs, "broker", broker)   # jobs sent by name go to this broker too
+    bind_to(monkeypatch, broker, ACTORS)
 
 
 @pytest.fixture
 def stub_broker(monkeypatch):
-    broker = StubBroker()
-    broker.emit_after("process_boot")
-    bind_actors(monkeypatch, broker)
-    yield broker
-    broker.flush_all()
-    broker.close()
+    monkeypatch.setattr(outbox, "_enqueuer", jobs.send_notifications)
+    with private_broker(monkeypatch, ACTORS) as broker:
+        yield broker
 
 
 @pytest.fixture
 def worker(stub_broker):
-    worker = dramatiq.Worker(stub_broker, worker_timeout=100, worker_threads=2)
-    worker.start()
-    yield worker
-    stop_worker(worker)
+    with running_worker(stub_broker) as worker:
+        yield worker
 
 
 def drain(broker: StubBroker, worker: dramatiq.Worker) -> None:

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import httpx
 import pytest
-import uvicorn
 
 from hub_app import db as hub_db
-from hub_app.api.app import create_api
 from hub_app.domain.outbound_webhooks import events
 from hub_app.domain.tenancy import TenantContext
 from tests.factories import PASSWORD, make_client, make_store
 from tests.outbound_webhooks.receiver import Receiver
+from tests.live_api import serve_api
 
 V1 = "/api/v1"
 
@@ -45,21 +41,8 @@ def stores(committed_engine) -> Stores:
 @pytest.fixture
 def live_api(committed_engine) -> Iterator[httpx.Client]:
     """The API app served by uvicorn on a free port, and an HTTP client pointed at it."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_api(), host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "the API server did not start"
-        time.sleep(0.02)
-    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+    with serve_api() as base_url, httpx.Client(base_url=base_url, timeout=30) as client:
         yield client
-    server.should_exit = True
-    thread.join(10)
 
 
 @pytest.fixture

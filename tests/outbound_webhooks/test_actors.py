@@ -3,42 +3,31 @@ sends what no message carries (the queue was down at commit)."""
 
 from __future__ import annotations
 
-import dramatiq
 import pytest
-from dramatiq.brokers.stub import StubBroker
 from sqlalchemy import select
 
 import workers.webhook_actors as actors
 from workers import jobs
+from tests.private_broker import private_broker, running_worker
 from hub_app import db as hub_db
 from hub_app.domain.outbound_webhooks import events
 from hub_app.domain.outbound_webhooks.models import DeliveryStatus, WebhookDelivery
 from hub_app.domain.tenancy import TenantContext
 from tests.api.conftest import book_new_client, booking_day, local_start, open_service
 from tests.outbound_webhooks.conftest import V1, bearer
-from workers.broker import stop_worker
 
 
 @pytest.fixture
 def stub_broker(monkeypatch):
-    broker = StubBroker()
-    broker.emit_after("process_boot")
-    for actor in (actors.deliver_webhook, actors.webhook_tick):
-        monkeypatch.setattr(actor, "broker", broker)
-        broker.declare_actor(actor)
     monkeypatch.setattr(events, "_enqueuer", jobs.deliver_webhooks)
-    monkeypatch.setattr(jobs, "broker", broker)   # jobs sent by name go to this broker too
-    yield broker
-    broker.flush_all()
-    broker.close()
+    with private_broker(monkeypatch, (actors.deliver_webhook, actors.webhook_tick)) as broker:
+        yield broker
 
 
 @pytest.fixture
 def worker(stub_broker):
-    worker = dramatiq.Worker(stub_broker, worker_timeout=100, worker_threads=2)
-    worker.start()
-    yield worker
-    stop_worker(worker)
+    with running_worker(stub_broker) as worker:
+        yield worker
 
 
 def statuses() -> list[DeliveryStatus]:
