@@ -13,21 +13,15 @@ from hub_app.db import unit_of_work
 from hub_app.domain.embedding.rules import accent_or_default, text_color_on
 from hub_app.domain.errors import NotFound
 from hub_app.domain.stores.next_free import next_free_starts
-from hub_app.domain.stores.opening_hours import DayHours, weekly_opening_hours
+from hub_app.domain.stores.opening_hours import weekly_opening_hours
 from hub_app.domain.stores.public import (
     bookable_services, map_search_url, postal_address, store_photos, summary_line,
 )
 from hub_app.domain.stores.service import get_store, get_store_by_slug
-from hub_app.domain.stores.service_labels import persons_label, price_label, service_facts
+from hub_app.domain.stores.service_labels import hours_facts, persons_label, price_label, service_facts
 from hub_app.domain.tenancy import TenantContext
 from hub_app.i18n import format_date, format_time, normalize_locale, t
 from hub_app.state.session import SessionState
-
-
-def hours_facts(day: DayHours) -> dict[str, str]:
-    """One weekday's windows as "09:00–13:00, 14:00–18:00" ("" when closed)."""
-    windows = ", ".join(f"{start:%H:%M}–{end:%H:%M}" for start, end in day.windows)
-    return {"weekday": str(day.weekday), "windows": windows}
 
 
 def start_label(start: datetime, tz: str, locale: str) -> str:

@@ -19,7 +19,7 @@ from html import escape
 from babel.dates import get_day_names
 
 from hub_app.domain.stores.public import StoreFacts, map_search_url, postal_address
-from hub_app.domain.stores.service_labels import persons_label, price_label, service_facts
+from hub_app.domain.stores.service_labels import hours_facts, persons_label, price_label, service_facts
 from hub_app.i18n import normalize_locale, t
 
 PREVIEW_ID = "store-preview"
@@ -122,7 +122,7 @@ def _hours(facts: StoreFacts, locale: str) -> str:
     names = get_day_names("wide", locale=locale)
     rows = "".join(
         f"<tr><th scope=\"row\">{_e(names[day.weekday])}</th><td>"
-        f"{_e(', '.join(f'{start:%H:%M}–{end:%H:%M}' for start, end in day.windows) or t('store.closed', locale))}"
+        f"{_e(hours_facts(day)['windows'] or t('store.closed', locale))}"
         "</td></tr>"
         for day in facts.hours)
     return f"<section><h2>{_e(t('store.opening_hours', locale))}</h2><table><tbody>{rows}</tbody></table></section>"

@@ -75,6 +75,13 @@ def built_shell() -> str | None:
         return None
 
 
+@lru_cache(maxsize=4)
+def deferred_shell(shell: str) -> str:
+    """The shell with its scripts started after the first paint (`defer_boot`), rewritten once
+    per build instead of on every store page request."""
+    return defer_boot(shell)
+
+
 def with_head(shell: str, tags: str) -> str:
     tags = tags.replace("<title>", '<title data-server="" itemprop="name">', 1) + _TITLE_HANDOVER
     return shell.replace("</head>", tags + "</head>", 1)
@@ -118,7 +125,7 @@ def store_page_response(slug: str, query: str, shell: str, accept_encoding: str 
     ctx = TenantContext.anonymous(store.id, locale=store.locale)
     with unit_of_work(ctx) as db:
         facts = store_facts(db, ctx, store)
-    page = defer_boot(with_preview(with_head(shell, store_head(facts, base_url)), store_preview(facts)))
+    page = with_preview(with_head(deferred_shell(shell), store_head(facts, base_url)), store_preview(facts))
     return html_response(page, 200, accept_encoding)
 
 

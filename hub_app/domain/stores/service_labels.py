@@ -1,11 +1,12 @@
-"""A service's facts and labels as the public pages state them (the running store page and the
-raw HTML a browser paints before it runs use the same words)."""
+"""A service's facts and labels, and a day's opening hours, as the public pages state them (the
+running store page and the raw HTML a browser paints before it runs use the same words)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 from hub_app.domain.scheduling.models import PriceType, Service
+from hub_app.domain.stores.opening_hours import DayHours
 from hub_app.i18n import format_money, t
 
 
@@ -43,3 +44,9 @@ def persons_label(facts: dict[str, str], locale: str) -> str:
     if low == high:
         return t("store.persons_one" if low == "1" else "store.persons_exact", locale, count=low)
     return t("store.persons_range", locale, low=low, high=high)
+
+
+def hours_facts(day: DayHours) -> dict[str, str]:
+    """One weekday's windows as "09:00–13:00, 14:00–18:00" ("" when closed)."""
+    windows = ", ".join(f"{start:%H:%M}–{end:%H:%M}" for start, end in day.windows)
+    return {"weekday": str(day.weekday), "windows": windows}
