@@ -69,7 +69,7 @@ def run(database_url: str, threshold_ms: float, quick: bool = False) -> list[Slo
     once = Timer(repeat=1, warmup=0)
     biggest = stores_under_test(database_url)[0]
     from bench.scale.page_figures import manager_context
-    from hub_app.state.manage.actions_more import store_today
+    from hub_app.manage.shell.present import store_today
 
     today = store_today(manager_context(biggest))
     current["page"] = "dashboard (biggest store)"

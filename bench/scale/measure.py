@@ -65,7 +65,7 @@ async def http_part(stores: list[StoreUnderTest], timer: Timer) -> list[Figure]:
     from bench.scale import http_figures
     from bench.scale.page_figures import manager_context
     from hub_app.api.app import create_api
-    from hub_app.state.manage.actions_more import store_today
+    from hub_app.manage.shell.present import store_today
 
     figures: list[Figure] = []
     transport = httpx.ASGITransport(app=create_api(), client=("127.0.0.1", 40000))

@@ -67,7 +67,7 @@ def rss_mb(pid: int) -> dict[str, float]:
 async def _traffic(url: str, stores, repeat: int) -> None:
     from bench.scale import http_figures
     from bench.scale.page_figures import manager_context
-    from hub_app.state.manage.actions_more import store_today
+    from hub_app.manage.shell.present import store_today
 
     timer = Timer(repeat=repeat, warmup=1, budget=3)
     async with httpx.AsyncClient(base_url=url, timeout=600) as client:

@@ -1,6 +1,6 @@
 """Server time of the manager dashboard's pages and of the reminder tick.
 
-The Reflex pages' event handlers call the functions of hub_app/state/manage/actions_*.py (one
+The Reflex pages' event handlers call the functions of hub_app/manage/<section>/present.py (one
 unit of work each, as the app role `hub_tenant` under row-level security, then the formatting of
 the rows the page shows); these figures time exactly those calls, in this process, so they are
 the server-side cost of a page load without the websocket round trip.
@@ -41,19 +41,22 @@ def manager_context(store: StoreUnderTest):
 
 def dashboard_figures(store: StoreUnderTest, timer: Timer, exports: bool = True) -> list[Figure]:
     from hub_app.domain.bookings.listing import BookingFilters
-    from hub_app.state.manage import actions_bookings as bookings_page
-    from hub_app.state.manage import actions_more as more_pages
+    from hub_app.manage.bookings import present as bookings_page
+    from hub_app.manage.clients import present as clients_page
+    from hub_app.manage.notifications import present as notifications_page
+    from hub_app.manage.overview import present as overview_page
+    from hub_app.manage.shell.present import store_today
 
     ctx = manager_context(store)
-    today = more_pages.store_today(ctx)
+    today = store_today(ctx)
     month_ago = today - timedelta(days=29)
     figures: list[Figure] = []
 
     def add(name: str, call, note: str = "") -> None:
         figures.append(timer.run(Figure(name, "dashboard", store.label, note=note), call))
 
-    add("overview (30 days)", lambda: more_pages.overview_data(ctx, month_ago, today))
-    add("overview (365 days)", lambda: more_pages.overview_data(ctx, today - timedelta(days=364), today))
+    add("overview (30 days)", lambda: overview_page.overview_data(ctx, month_ago, today))
+    add("overview (365 days)", lambda: overview_page.overview_data(ctx, today - timedelta(days=364), today))
     for view in ("day", "week", "month"):
         add(f"bookings calendar: {view}", lambda view=view: bookings_page.calendar_grid(ctx, view, today))
     add("bookings list: first page", lambda: bookings_page.list_page(ctx, BookingFilters(), 0, 25))
@@ -68,15 +71,15 @@ def dashboard_figures(store: StoreUnderTest, timer: Timer, exports: bool = True)
     last_page = max(0, (total - 1) // 25)
     add("bookings list: last page", lambda: bookings_page.list_page(ctx, BookingFilters(), last_page, 25),
         note=f"page {last_page + 1}")
-    add("clients list: first page", lambda: more_pages.client_rows(ctx, "", 0, 25))
-    add("clients list: search", lambda: more_pages.client_rows(ctx, "maria", 0, 25))
-    add("client card", lambda: more_pages.client_detail(ctx, store.client_id))
-    add("notifications history", lambda: more_pages.history(ctx, "", 0, 25))
+    add("clients list: first page", lambda: clients_page.client_rows(ctx, "", 0, 25))
+    add("clients list: search", lambda: clients_page.client_rows(ctx, "maria", 0, 25))
+    add("client card", lambda: clients_page.client_detail(ctx, store.client_id))
+    add("notifications history", lambda: notifications_page.history(ctx, "", 0, 25))
     if not exports:
         return figures
     figures.append(_export("bookings CSV export (all)", store, timer,
                            lambda: bookings_page.export_csv(ctx, BookingFilters())))
-    figures.append(_export("clients CSV export (all)", store, timer, lambda: more_pages.export_clients(ctx, "")))
+    figures.append(_export("clients CSV export (all)", store, timer, lambda: clients_page.export_clients(ctx, "")))
     return figures
 
 

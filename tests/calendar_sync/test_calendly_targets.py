@@ -8,7 +8,7 @@ from hub_app.domain.calendar_sync.calendly_targets import write_targets
 from hub_app.domain.integrations.models import CalendlyEventTypeLink
 from hub_app.domain.scheduling.service import create_calendar
 from hub_app.domain.tenancy import TenantContext
-from hub_app.state.manage.actions_integrations import calendly_status
+from hub_app.manage.integrations.present import calendly_status
 from tests.calendar_sync.test_inbound import connect
 
 

@@ -10,7 +10,7 @@ from hub_app.domain.calendar_sync.models import CalendarConnection
 from hub_app.domain.errors import ValidationFailed
 from hub_app.domain.secrets import encrypt_secret
 from hub_app.domain.tenancy import TenantContext
-from hub_app.state.manage import actions_calendar_sync as actions
+from hub_app.manage.calendars import sync_present as actions
 from tests.calendar_sync.events import utc_event
 from tests.calendar_sync.test_inbound import future_day, local
 
@@ -47,7 +47,7 @@ def test_connect_sync_now_and_what_the_page_shows(shop, radicale):
 
 
 def test_the_bookings_calendar_shows_outside_busy_time_as_external(shop, radicale):
-    from hub_app.state.manage.actions_bookings import calendar_grid
+    from hub_app.manage.bookings.present import calendar_grid
 
     ctx = shop.manager_ctx()
     remote = radicale.new_calendar()

@@ -6,11 +6,11 @@ from datetime import date, timedelta
 
 import pytest
 
+from hub_app.domain.bookings.listing import BookingFilters, booking_view, calendar_view, find_bookings
 from hub_app.domain.bookings.models import BookingStatus
+from hub_app.domain.errors import NotAuthenticated, NotFound, PermissionDenied, ValidationFailed
 from hub_app.domain.stores.access import store_for_dashboard, stores_for_admin
 from hub_app.domain.stores.local_time import calendar_range, shift_anchor
-from hub_app.domain.bookings.listing import BookingFilters, booking_view, calendar_view, find_bookings
-from hub_app.domain.errors import NotAuthenticated, NotFound, PermissionDenied, ValidationFailed
 from hub_app.domain.tenancy import TenantContext
 from tests.dashboard.helpers import MONDAY, act, add_booking, admin_ctx, as_manager, client, two_shops
 

@@ -10,8 +10,9 @@ from PIL import Image
 from starlette.testclient import TestClient
 
 from hub_app.domain.errors import ValidationFailed
+from hub_app.manage.calendars.present import parse_ranges
+from hub_app.manage.services.present import service_input
 from hub_app.settings import reset_settings_cache
-from hub_app.state.manage.actions_setup import parse_ranges, service_input
 
 
 def test_uploaded_files_are_served_at_uploads(tmp_path, monkeypatch):

@@ -11,13 +11,22 @@ import pytest
 from hub_app.domain.billing.models import PlanInterval, SubscriptionPlan
 from hub_app.domain.bookings.listing import BookingFilters
 from hub_app.domain.clients.card import client_card
-from hub_app.domain.reporting.exports import bookings_csv, clients_csv, safe_cell
-from hub_app.domain.scheduling.setup import (
-    calendar_setup, calendars, delete_service, set_service_calendars, update_calendar,
-)
 from hub_app.domain.errors import Conflict, NotFound, PlanLimitReached, ValidationFailed
+from hub_app.domain.reporting.exports import bookings_csv, clients_csv, safe_cell
 from hub_app.domain.scheduling.service import (
-    ServiceInput, add_block, add_calendar_slot, create_calendar, create_service, set_date_override,
+    ServiceInput,
+    add_block,
+    add_calendar_slot,
+    create_calendar,
+    create_service,
+    set_date_override,
+)
+from hub_app.domain.scheduling.setup import (
+    calendar_setup,
+    calendars,
+    delete_service,
+    set_service_calendars,
+    update_calendar,
 )
 from hub_app.domain.tenancy import TenantContext
 from tests.dashboard.helpers import MONDAY, act, add_booking, as_manager, client, time, two_shops

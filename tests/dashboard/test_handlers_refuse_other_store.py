@@ -1,4 +1,4 @@
-"""The dashboard's handlers act through `hub_app.state.manage.actions_*`. A manager of store A who
+"""The dashboard's handlers act through the sections' `hub_app/manage/<section>/present.py`. A manager of store A who
 sends store B's ids (edited in the page, replayed events) gets NotFound or PermissionDenied from
 them and never B's data; nothing of B changes."""
 
@@ -11,17 +11,23 @@ from sqlalchemy import func, select
 
 from hub_app.db import unit_of_work
 from hub_app.domain.accounts.models import AppUser, UserRole
-from hub_app.domain.bookings.models import Booking
 from hub_app.domain.bookings.listing import BookingFilters
-from hub_app.domain.stores.photos import add_photo
+from hub_app.domain.bookings.models import Booking
 from hub_app.domain.errors import NotFound, PermissionDenied
 from hub_app.domain.notifications.models import Notification
 from hub_app.domain.scheduling.models import BlockedPeriod, CalendarSlot, Service
 from hub_app.domain.scheduling.service import add_block, add_calendar_slot
 from hub_app.domain.stores.models import StorePhoto
+from hub_app.domain.stores.photos import add_photo
 from hub_app.domain.tenancy import TenantContext
+from hub_app.manage.bookings import present as bookings_section
+from hub_app.manage.calendars import present as calendars_section
+from hub_app.manage.clients import present as clients_section
+from hub_app.manage.services import present as services_section
+from hub_app.manage.shell import present as shell_section
+from hub_app.manage.store import present as store_section
+from hub_app.manage.subscription import present as subscription_section
 from hub_app.settings import reset_settings_cache
-from hub_app.state.manage import actions_bookings, actions_more, actions_setup, actions_store
 from tests.bookings.helpers import build_shop
 from tests.dashboard.helpers import MONDAY, act, add_booking, client
 from tests.dashboard.test_photos_and_messages import image_bytes
@@ -73,24 +79,24 @@ def test_booking_handlers_refuse_another_stores_booking(two_stores):
     booking = b["b_booking"]
     start = b["b_start"] + timedelta(hours=1)
     for call in (
-        lambda: actions_bookings.detail(ctx, booking),
-        lambda: actions_bookings.confirm(ctx, booking),
-        lambda: actions_bookings.cancel(ctx, booking, "taken over"),
-        lambda: actions_bookings.complete(ctx, booking),
-        lambda: actions_bookings.no_show(ctx, booking),
-        lambda: actions_bookings.reschedule(ctx, booking, start),
-        lambda: actions_bookings.free_times(ctx, b["b_service"], MONDAY),
-        lambda: actions_bookings.phone_booking(ctx, service_id=b["b_service"], start=start, persons=1, notes="",
+        lambda: bookings_section.detail(ctx, booking),
+        lambda: bookings_section.confirm(ctx, booking),
+        lambda: bookings_section.cancel(ctx, booking, "taken over"),
+        lambda: bookings_section.complete(ctx, booking),
+        lambda: bookings_section.no_show(ctx, booking),
+        lambda: bookings_section.reschedule(ctx, booking, start),
+        lambda: bookings_section.free_times(ctx, b["b_service"], MONDAY),
+        lambda: bookings_section.phone_booking(ctx, service_id=b["b_service"], start=start, persons=1, notes="",
                                                client_user_id=None, new_client={"first_name": "X"}),
-        lambda: actions_bookings.phone_booking(ctx, service_id=b["b_service"], start=start, persons=1, notes="",
+        lambda: bookings_section.phone_booking(ctx, service_id=b["b_service"], start=start, persons=1, notes="",
                                                client_user_id=b["b_client"], new_client=None),
     ):
         with pytest.raises(REFUSED):
             call()
     assert _snapshot() == before
-    rows, total, _ = actions_bookings.list_page(ctx, BookingFilters(client_user_id=b["b_client"]), "", 20)
+    rows, total, _ = bookings_section.list_page(ctx, BookingFilters(client_user_id=b["b_client"]), "", 20)
     assert (rows, total) == ([], 0)
-    assert actions_bookings.find_clients(ctx, "") == []
+    assert shell_section.find_clients(ctx, "") == []
 
 
 def test_setup_handlers_refuse_another_stores_services_calendars_blocks_and_slots(two_stores):
@@ -99,28 +105,28 @@ def test_setup_handlers_refuse_another_stores_services_calendars_blocks_and_slot
     form = {"name": "Mine now", "duration_minutes": "30", "price_type": "fixed", "base_price_amount": "5",
             f"cal_{b['b_calendar']}": "on"}
     for call in (
-        lambda: actions_setup.service_form(ctx, b["b_service"]),
-        lambda: actions_setup.save_service(ctx, b["b_service"], form),
-        lambda: actions_setup.save_service(ctx, None, form),
-        lambda: actions_setup.archive_service(ctx, b["b_service"], True),
-        lambda: actions_setup.delete_service(ctx, b["b_service"]),
-        lambda: actions_setup.calendar_detail(ctx, b["b_calendar"]),
-        lambda: actions_setup.update_calendar(ctx, b["b_calendar"], name="Mine"),
-        lambda: actions_setup.save_weekly_hours(ctx, b["b_calendar"], {"day0": "09:00-10:00"}),
-        lambda: actions_setup.set_override(ctx, b["b_calendar"], {"day": MONDAY.isoformat(), "closed": "on"}),
-        lambda: actions_setup.clear_override(ctx, b["b_calendar"], MONDAY.isoformat()),
-        lambda: actions_setup.add_block(ctx, b["b_calendar"], {"start_date": MONDAY.isoformat(), "start_time": "10:00",
+        lambda: services_section.service_form(ctx, b["b_service"]),
+        lambda: services_section.save_service(ctx, b["b_service"], form),
+        lambda: services_section.save_service(ctx, None, form),
+        lambda: services_section.archive_service(ctx, b["b_service"], True),
+        lambda: services_section.delete_service(ctx, b["b_service"]),
+        lambda: calendars_section.calendar_detail(ctx, b["b_calendar"]),
+        lambda: calendars_section.update_calendar(ctx, b["b_calendar"], name="Mine"),
+        lambda: calendars_section.save_weekly_hours(ctx, b["b_calendar"], {"day0": "09:00-10:00"}),
+        lambda: calendars_section.set_override(ctx, b["b_calendar"], {"day": MONDAY.isoformat(), "closed": "on"}),
+        lambda: calendars_section.clear_override(ctx, b["b_calendar"], MONDAY.isoformat()),
+        lambda: calendars_section.add_block(ctx, b["b_calendar"], {"start_date": MONDAY.isoformat(), "start_time": "10:00",
                                                                "end_time": "11:00"}),
-        lambda: actions_setup.remove_block(ctx, b["b_block"]),
-        lambda: actions_setup.add_slot(ctx, b["b_calendar"], {"day": MONDAY.isoformat(), "start_time": "20:00",
+        lambda: calendars_section.remove_block(ctx, b["b_block"]),
+        lambda: calendars_section.add_slot(ctx, b["b_calendar"], {"day": MONDAY.isoformat(), "start_time": "20:00",
                                                               "end_time": "21:00"}),
-        lambda: actions_setup.remove_slot(ctx, b["b_slot"]),
-        lambda: actions_setup.preview(ctx, b["b_service"], MONDAY),
+        lambda: calendars_section.remove_slot(ctx, b["b_slot"]),
+        lambda: calendars_section.preview(ctx, b["b_service"], MONDAY),
     ):
         with pytest.raises(REFUSED):
             call()
     assert _snapshot() == before
-    assert all(row["id"] != str(b["b_service"]) for row in actions_setup.services_list(ctx))
+    assert all(row["id"] != str(b["b_service"]) for row in services_section.services_list(ctx))
 
 
 def test_store_clients_and_message_handlers_refuse_another_stores_ids(two_stores):
@@ -128,19 +134,19 @@ def test_store_clients_and_message_handlers_refuse_another_stores_ids(two_stores
     photo_id = b["b_photo"]
     before = _snapshot()
     for call in (
-        lambda: actions_store.move_photo(ctx, photo_id, 1),
-        lambda: actions_store.delete_photo(ctx, photo_id),
-        lambda: actions_store.caption_photo(ctx, photo_id, "mine"),
-        lambda: actions_more.client_detail(ctx, b["b_client"]),
-        lambda: actions_more.send_message(ctx, audience="client", client_user_id=b["b_client"], day=None,
+        lambda: store_section.move_photo(ctx, photo_id, 1),
+        lambda: store_section.delete_photo(ctx, photo_id),
+        lambda: store_section.caption_photo(ctx, photo_id, "mine"),
+        lambda: clients_section.client_detail(ctx, b["b_client"]),
+        lambda: shell_section.send_message(ctx, audience="client", client_user_id=b["b_client"], day=None,
                                           channel="sms", subject="", body="Hello"),
     ):
         with pytest.raises(REFUSED):
             call()
     assert _snapshot() == before
-    assert actions_store.photo_rows(ctx) == []
-    assert actions_more.client_rows(ctx, "", "", 20) == ([], 0, "")
-    assert actions_more.export_clients(ctx, "").count("\r\n") == 1  # the header only
+    assert store_section.photo_rows(ctx) == []
+    assert clients_section.client_rows(ctx, "", "", 20) == ([], 0, "")
+    assert clients_section.export_clients(ctx, "").count("\r\n") == 1  # the header only
 
 
 def test_a_client_gets_no_dashboard_data_at_all(two_stores):
@@ -149,11 +155,11 @@ def test_a_client_gets_no_dashboard_data_at_all(two_stores):
         person = db.get(AppUser, b["b_client"])
     ctx = TenantContext.for_user(person, b["b_store"])
     for call in (
-        lambda: actions_bookings.list_page(ctx, BookingFilters(), "", 20),
-        lambda: actions_bookings.detail(ctx, b["b_booking"]),
-        lambda: actions_setup.services_list(ctx),
-        lambda: actions_store.store_form(ctx),
-        lambda: actions_more.subscription_data(ctx),
+        lambda: bookings_section.list_page(ctx, BookingFilters(), "", 20),
+        lambda: bookings_section.detail(ctx, b["b_booking"]),
+        lambda: services_section.services_list(ctx),
+        lambda: store_section.store_form(ctx),
+        lambda: subscription_section.subscription_data(ctx),
     ):
         with pytest.raises(REFUSED):
             call()

@@ -17,9 +17,9 @@ from hub_app.domain.errors import NotFound
 from hub_app.domain.notifications.models import Notification
 from hub_app.domain.tenancy import TenantContext
 from hub_app.domain.types import utcnow
+from hub_app.manage.bookings.present import phone_booking
+from hub_app.manage.clients.state import ClientsState
 from hub_app.state.invite import InviteState
-from hub_app.state.manage.actions_bookings import phone_booking
-from hub_app.state.manage.sections import ClientsState
 from tests.bookings.helpers import build_shop
 from tests.dashboard.helpers import client
 from tests.page_states import open_page, run, state_text

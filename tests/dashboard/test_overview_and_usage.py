@@ -8,12 +8,16 @@ from decimal import Decimal
 import pytest
 
 from hub_app.domain.billing.models import PlanInterval, SubscriptionPlan
-from hub_app.domain.bookings.models import BookingStatus
-from hub_app.domain.reporting.overview import period_figures, todays_and_upcoming
 from hub_app.domain.billing.usage import offered_plans, plan_usage, start_upgrade
+from hub_app.domain.bookings.models import BookingStatus
 from hub_app.domain.errors import Conflict, NotFound, PlanLimitReached, ValidationFailed
+from hub_app.domain.reporting.overview import period_figures, todays_and_upcoming
 from hub_app.domain.scheduling.service import (
-    ServiceInput, add_calendar_slot, archive_service, create_service, set_date_override,
+    ServiceInput,
+    add_calendar_slot,
+    archive_service,
+    create_service,
+    set_date_override,
 )
 from hub_app.domain.tenancy import TenantContext
 from hub_app.domain.types import utcnow

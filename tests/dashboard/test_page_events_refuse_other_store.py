@@ -16,27 +16,32 @@ from hub_app.db import unit_of_work
 from hub_app.domain import models
 from hub_app.domain.accounts.models import UserRole
 from hub_app.domain.accounts.service import open_session_token
-from hub_app.domain.billing.models import Payment, PaymentKind, PaymentRecordStatus
 from hub_app.domain.api_keys.service import create_api_key
-from hub_app.domain.stores.photos import add_photo
+from hub_app.domain.billing.models import Payment, PaymentKind, PaymentRecordStatus
 from hub_app.domain.integrations.models import CalendlyEventTypeLink
 from hub_app.domain.outbound_webhooks.endpoints import create_endpoint
 from hub_app.domain.outbound_webhooks.models import DeliveryStatus, WebhookDelivery
 from hub_app.domain.scheduling.service import add_block, add_calendar_slot
+from hub_app.domain.stores.photos import add_photo
 from hub_app.domain.tenancy import TenantContext
 from hub_app.domain.types import utcnow
-from hub_app.settings import reset_settings_cache
-from hub_app.state.manage.api_access import ApiAccessState
-from hub_app.state.manage.base import ManageState
-from hub_app.state.manage.bookings import BookingsState
-from hub_app.state.manage.calendars import CalendarsState
-from hub_app.state.manage.client_privacy import ClientPrivacyState
-from hub_app.state.manage.integrations import IntegrationsState
-from hub_app.state.manage.sections import (  # noqa: F401  (every state imported: the walk below finds them as subclasses)
-    ClientsState, NotificationsState, OverviewState, SubscriptionState,
+from hub_app.manage.bookings.state import BookingsState
+from hub_app.manage.calendars.state import CalendarsState
+
+# Every state imported: the walk below finds them as subclasses.
+from hub_app.manage.clients.state import (
+    ClientPrivacyState,
+    ClientsState,  # noqa: F401
 )
-from hub_app.state.manage.services import ServicesState
-from hub_app.state.manage.store import StoreSettingsState
+from hub_app.manage.integrations.api_access_state import ApiAccessState
+from hub_app.manage.integrations.state import IntegrationsState
+from hub_app.manage.notifications.state import NotificationsState  # noqa: F401
+from hub_app.manage.overview.state import OverviewState  # noqa: F401
+from hub_app.manage.services.state import ServicesState
+from hub_app.manage.shell.state import ManageState
+from hub_app.manage.store.state import StoreSettingsState
+from hub_app.manage.subscription.state import SubscriptionState  # noqa: F401
+from hub_app.settings import reset_settings_cache
 from tests.bookings.helpers import build_shop
 from tests.dashboard.helpers import MONDAY, act, add_booking, client
 from tests.dashboard.test_photos_and_messages import image_bytes

@@ -13,7 +13,7 @@ from hub_app.domain.bookings.models import Booking, BookingSource, BookingStatus
 from hub_app.domain.errors import NotFound, ValidationFailed
 from hub_app.domain.tenancy import TenantContext
 from hub_app.domain.types import utcnow
-from hub_app.state.manage.actions_bookings import phone_booking
+from hub_app.manage.bookings.present import phone_booking
 from tests.bookings.helpers import build_shop
 from tests.dashboard.helpers import add_booking, client
 

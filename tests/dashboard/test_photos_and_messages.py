@@ -11,16 +11,25 @@ import pytest
 from PIL import Image
 
 from hub_app.db import unit_of_work
-from hub_app.domain.notifications.settings import (
-    message_history, message_settings, reset_template, save_template, set_automated_enabled,
-)
-from hub_app.domain.stores.photos import (
-    add_photo, delete_photo, list_photos, move_photo, reorder_photos, sniff_image_type,
-)
 from hub_app.domain.errors import NotFound, PermissionDenied, ValidationFailed
 from hub_app.domain.notifications.models import Channel, NotificationKind
 from hub_app.domain.notifications.outbox import Recipients, queue_manual
+from hub_app.domain.notifications.settings import (
+    message_history,
+    message_settings,
+    reset_template,
+    save_template,
+    set_automated_enabled,
+)
 from hub_app.domain.notifications.templates import channel_enabled, wording_for
+from hub_app.domain.stores.photos import (
+    add_photo,
+    delete_photo,
+    list_photos,
+    move_photo,
+    reorder_photos,
+    sniff_image_type,
+)
 from hub_app.domain.tenancy import TenantContext
 from hub_app.settings import reset_settings_cache
 from tests.dashboard.helpers import MONDAY, act, add_booking, as_manager, client, two_shops

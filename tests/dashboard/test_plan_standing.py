@@ -7,13 +7,15 @@ from datetime import timedelta
 
 from hub_app.db import unit_of_work
 from hub_app.domain.accounts.models import AppUser
+from hub_app.domain.billing.limits import limits_in_force
 from hub_app.domain.billing.models import SmsUsage, SubscriptionStatus
 from hub_app.domain.billing.plan_standing import plan_standing
 from hub_app.domain.notifications.sms_allowance import billing_period
-from hub_app.domain.billing.limits import limits_in_force
 from hub_app.domain.tenancy import TenantContext
 from hub_app.domain.types import utcnow
-from hub_app.state.manage import actions_more
+from hub_app.manage.overview import present as overview_section
+from hub_app.manage.shell import present as shell_section
+from hub_app.manage.subscription import present as subscription_section
 from tests.billing.helpers import flag_free_plan, paid_plan, subscribe
 from tests.bookings.helpers import act, build_shop
 from tests.factories import make_store
@@ -71,11 +73,11 @@ def test_subscription_page_and_overview_data_of_a_restricted_store(committed_eng
         manager_id = manager.id
     with unit_of_work(SYSTEM) as db:
         ctx = TenantContext.for_user(db.get(AppUser, manager_id))
-    data = actions_more.subscription_data(ctx)
+    data = subscription_section.subscription_data(ctx)
     assert data["plan"]["name"] == "Free"
     assert data["usage"]["calendars"]["limit"] == "1" and data["usage"]["sms"]["limit"] == "0"
     assert data["sms"]["period_end"] and any("free plan's limits" in text for text in data["banners"])
     assert all(p["name"] != "Free" for p in data["plans"])  # the free plan is not for sale
-    today = actions_more.store_today(ctx)
-    overview = actions_more.overview_data(ctx, today, today)
+    today = shell_section.store_today(ctx)
+    overview = overview_section.overview_data(ctx, today, today)
     assert any("Nothing is deleted" in text for text in overview["banners"])

@@ -20,8 +20,9 @@ from hub_app.db import unit_of_work
 from hub_app.domain.accounts.models import AppUser, UserRole
 from hub_app.domain.platform.analytics import platform_analytics
 from hub_app.domain.tenancy import TenantContext
+from hub_app.manage.overview import present as overview_section
+from hub_app.manage.shell import present as shell_section
 from hub_app.settings import reset_settings_cache
-from hub_app.state.manage import actions_more
 from tests.factories import make_store, make_user
 
 pytestmark = pytest.mark.postgresql_only
@@ -55,8 +56,8 @@ def test_a_caught_up_replica_serves_the_overview_and_the_admin_analytics_read_on
     ctx = _manager_ctx()
     engine = read_replica.analytics_engine()
     assert engine is not hub_db.get_engine() and engine.url.username == "hub_tenant"
-    today = actions_more.store_today(ctx)
-    overview = actions_more.overview_data(ctx, today, today)
+    today = shell_section.store_today(ctx)
+    overview = overview_section.overview_data(ctx, today, today)
     assert overview["totals"]["bookings"] == "0"
     with unit_of_work(TenantContext.system()) as db:
         admin = TenantContext.for_user(make_user(db, UserRole.ADMIN))
@@ -78,8 +79,8 @@ def test_a_replica_too_far_behind_sends_the_reads_to_the_primary_until_it_catche
     router = read_replica._router()
     assert read_replica.analytics_engine() is hub_db.get_engine()
     ctx = _manager_ctx()
-    today = actions_more.store_today(ctx)
-    assert actions_more.overview_data(ctx, today, today)["totals"]["bookings"] == "0"
+    today = shell_section.store_today(ctx)
+    assert overview_section.overview_data(ctx, today, today)["totals"]["bookings"] == "0"
     lag["seconds"] = 2.0
     assert read_replica.analytics_engine() is hub_db.get_engine()  # the verdict is kept for a while
     router._verdict.checked_at -= read_replica.CHECK_INTERVAL
@@ -96,5 +97,5 @@ def test_a_replica_that_is_down_leaves_the_pages_working_on_the_primary(replica_
     replica_at(down)
     ctx = _manager_ctx()
     assert read_replica.analytics_engine() is hub_db.get_engine()
-    today = actions_more.store_today(ctx)
-    assert actions_more.overview_data(ctx, today, today)["totals"]["bookings"] == "0"
+    today = shell_section.store_today(ctx)
+    assert overview_section.overview_data(ctx, today, today)["totals"]["bookings"] == "0"

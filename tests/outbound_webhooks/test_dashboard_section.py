@@ -11,7 +11,7 @@ from hub_app.domain.api_keys.service import authenticate
 from hub_app.domain.outbound_webhooks import sending
 from hub_app.domain.outbound_webhooks.models import WebhookDelivery, WebhookEndpoint
 from hub_app.domain.tenancy import TenantContext
-from hub_app.state.manage.api_access import ApiAccessState
+from hub_app.manage.integrations.api_access_state import ApiAccessState
 from tests.factories import make_store
 from tests.page_states import open_page, run, state_text
 

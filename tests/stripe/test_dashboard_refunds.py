@@ -15,7 +15,7 @@ from hub_app.domain.accounts.service import open_session_token
 from hub_app.domain.billing.models import Payment, PaymentKind, PaymentRecordStatus
 from hub_app.domain.bookings.models import Booking, PaymentStatus
 from hub_app.domain.tenancy import TenantContext
-from hub_app.state.manage.bookings import BookingsState
+from hub_app.manage.bookings.state import BookingsState
 from tests.page_states import open_page, run
 from tests.stripe.helpers import load, rows
 from tests.stripe.test_refunds import paid_booking

@@ -25,7 +25,7 @@ from hub_app.domain.tenancy import TenantContext
 from hub_app.domain.types import utcnow
 from hub_app.state.account_subscriptions import AccountSubscriptionsState
 from hub_app.state.booking import BookingState
-from hub_app.state.manage.sections import ClientsState
+from hub_app.manage.clients.state import ClientsState
 from tests.bookings.helpers import build_shop
 from tests.factories import make_client
 from tests.page_states import open_page, run

@@ -1,0 +1,1 @@
+"""Bookings (/manage/bookings): calendar and list, a booking's actions and refunds, phone booking."""

@@ -1,0 +1,1 @@
+"""Clients (/manage/clients): list and search, a client's card, messages, invitations, privacy requests."""

@@ -1,0 +1,1 @@
+"""Integrations (/manage/integrations): Calendly, Stripe payments, API keys and outbound webhooks."""

@@ -1,0 +1,1 @@
+"""Notifications (/manage/notifications, "Messages" in the navigation): compose, history, templates."""

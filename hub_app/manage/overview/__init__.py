@@ -1,0 +1,1 @@
+"""Overview (/manage): today's and upcoming bookings and a period's figures."""

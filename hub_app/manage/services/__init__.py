@@ -1,0 +1,1 @@
+"""Services (/manage/services): the store's services and their prices and payment rules."""

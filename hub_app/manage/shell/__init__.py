@@ -1,0 +1,1 @@
+"""What every dashboard section shares: layout and navigation, widgets, the base state, form parsing."""

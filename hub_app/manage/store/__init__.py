@@ -1,0 +1,1 @@
+"""Store (/manage/store): the store's details, photos and booking on the store's own website."""

@@ -1,0 +1,1 @@
+"""Subscription (/manage/subscription): the plan, its usage and upgrading."""
