@@ -21,6 +21,7 @@ from fastapi.responses import JSONResponse
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
+from hub_app.api import exports as csv_exports
 from hub_app.api.embed_assets import router as embed_assets_router
 from hub_app.api.routers import V1_ROUTER_MODULES
 from hub_app.api.seo import sitemap
@@ -171,6 +172,7 @@ def create_api() -> FastAPI:
     app.mount("/api/v1", create_v1_app())
     include_webhooks(app)
     include_calendar_feeds(app)
+    app.include_router(csv_exports.router)  # /exports/<token>: the dashboard's CSV downloads
     app.include_router(sitemap.router)   # /sitemap.xml, /robots.txt
     app.include_router(embed_assets_router)  # /embed.js and /embed/frame.js
     mount_uploads(app)

@@ -71,3 +71,13 @@ def admin_ctx(db: Session, store_id: int | None = None) -> TenantContext:
 
 __all__ = ["MONDAY", "Shop", "act", "add_booking", "admin_ctx", "as_manager", "build_shop", "client", "time",
            "two_shops"]
+
+
+
+def follow_export_link(path: str) -> str:
+    """The CSV text behind a dashboard download path, read the way `GET /exports/<token>` reads it
+    (tests/dashboard/test_csv_downloads.py covers the route itself over HTTP)."""
+    from hub_app.api.exports import csv_rows, open_export
+
+    ctx, link = open_export(path.rsplit("/", 1)[1])
+    return b"".join(csv_rows(ctx, link)).decode("utf-8")

@@ -33,7 +33,7 @@ from hub_app.domain.bookings.service import (
 from hub_app.domain.calendar_sync import service as calendar_sync
 from hub_app.domain.clients.card import client_card
 from hub_app.domain.errors import ValidationFailed
-from hub_app.domain.reporting.exports import bookings_csv
+from hub_app.domain.reporting.export_links import bookings_export_link
 from hub_app.domain.scheduling.service import list_services
 from hub_app.domain.stores.access import dashboard_store
 from hub_app.domain.stores.local_time import local_today
@@ -56,9 +56,11 @@ def list_page(ctx: TenantContext, filters: BookingFilters, cursor: str,
     return [booking_row(v, store.timezone, ctx.locale) for v in views], total, following
 
 
-def export_csv(ctx: TenantContext, filters: BookingFilters) -> str:
+def export_link(ctx: TenantContext, filters: BookingFilters) -> str:
+    """The download path of the bookings the filters select, streamed over HTTP (a refused period
+    or size raises ValidationFailed here, shown next to the filters)."""
     with unit_of_work(ctx) as db:
-        return bookings_csv(db, ctx, filters)
+        return bookings_export_link(db, ctx, filters)
 
 
 def _lanes(items: list[dict[str, str]]) -> None:

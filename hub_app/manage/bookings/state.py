@@ -206,9 +206,9 @@ class BookingsState(ManageState):
 
     @rx.event
     def export_csv(self):
-        data = self._run(lambda ctx: present.export_csv(ctx, self._filters()))
-        if data is not None:
-            return rx.download(data=data, filename="bookings.csv", mime_type="text/csv")
+        path = self._run(lambda ctx: present.export_link(ctx, self._filters()))
+        if path:
+            return rx.download(url=path, filename="bookings.csv")
 
     # --- one booking -------------------------------------------------------------------------
 

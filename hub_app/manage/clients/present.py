@@ -7,7 +7,7 @@ from hub_app.domain.billing.service_subscription_views import client_subscriptio
 from hub_app.domain.bookings.queries import list_clients, next_client_cursor
 from hub_app.domain.clients.card import client_card
 from hub_app.domain.clients.invites import invite_client, pending_invitations
-from hub_app.domain.reporting.exports import clients_csv
+from hub_app.domain.reporting.export_links import clients_export_link
 from hub_app.domain.stores.access import dashboard_store
 from hub_app.domain.tenancy import TenantContext
 from hub_app.i18n import format_datetime
@@ -42,9 +42,10 @@ def client_detail(ctx: TenantContext, client_user_id: int) -> dict:
     }
 
 
-def export_clients(ctx: TenantContext, search: str) -> str:
+def export_link(ctx: TenantContext, search: str) -> str:
+    """The download path of the store's clients (matching `search`), streamed over HTTP."""
     with unit_of_work(ctx) as db:
-        return clients_csv(db, ctx, search or None)
+        return clients_export_link(db, ctx, search or None)
 
 
 def send_invitation(ctx: TenantContext, email: str, first_name: str, last_name: str) -> str:

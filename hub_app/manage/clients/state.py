@@ -102,9 +102,9 @@ class ClientsState(ManageState):
 
     @rx.event
     def export_csv(self):
-        data = self._attempt(lambda ctx: present.export_clients(ctx, self.search))
-        if data is not None:
-            return rx.download(data=data, filename="clients.csv", mime_type="text/csv")
+        path = self._attempt(lambda ctx: present.export_link(ctx, self.search))
+        if path:
+            return rx.download(url=path, filename="clients.csv")
 
     @rx.event
     def send(self, form: dict):
