@@ -42,6 +42,8 @@ class Notification(TenantScoped, Timestamped, table=True):
         # One reminder per booking and start time, one confirmation per booking change, etc.
         sa.UniqueConstraint("store_id", "dedupe_key", name="uq_notification_dedupe"),
         sa.Index("ix_notification_status_next", "status", "next_attempt_at"),
+        # The dashboard's message history: a store's messages, newest first (migration 0022).
+        sa.Index("ix_notification_store_created", "store_id", "created_at", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

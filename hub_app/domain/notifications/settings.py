@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub_app.domain.accounts.models import AppUser
+from hub_app.domain.bookings.paging import capped_count, check_offset
 from hub_app.domain.stores.access import dashboard_store
 from hub_app.domain.errors import ValidationFailed
 from hub_app.domain.notifications.models import (
@@ -22,7 +23,7 @@ from hub_app.domain.notifications.models import (
 )
 from hub_app.domain.notifications.templates import DEFAULTS, PLACEHOLDERS, unknown_placeholders
 from hub_app.domain.permissions import Feature, require
-from hub_app.domain.tenancy import TenantContext
+from hub_app.domain.tenancy import NO_ID, TenantContext
 from hub_app.i18n import SUPPORTED_LOCALES, t
 
 AUTOMATED_KINDS = (NotificationKind.CONFIRMATION, NotificationKind.REMINDER, NotificationKind.CANCELLATION,
@@ -192,17 +193,20 @@ def set_automated_enabled(db: Session, ctx: TenantContext, kind: str, channel: s
 
 def message_history(db: Session, ctx: TenantContext, *, status: str | None = None, limit: int = 25,
                     offset: int = 0) -> tuple[list[MessageRow], int]:
-    """Messages of the store, newest first, with their delivery status."""
+    """Messages of the store, newest first, with their delivery status, and how many match
+    (counted up to COUNT_CAP + 1: more reads as "over COUNT_CAP")."""
     require(ctx, Feature.SEND_NOTIFICATIONS)
     dashboard_store(db, ctx)
-    limit, offset = max(1, min(int(limit), 200)), max(0, int(offset))
-    conditions = []
+    limit, offset = max(1, min(int(limit), 200)), check_offset(max(0, int(offset)), ctx.locale)
+    # The store named outright (not only through row-level security), so the planner walks the
+    # store's own rows in an index; the total is counted up to COUNT_CAP + 1.
+    conditions = [Notification.store_id == (ctx.store_id if ctx.store_id is not None else NO_ID)]
     if status:
         try:
             conditions.append(Notification.status == NotificationStatus(status))
         except ValueError:
             raise ValidationFailed(t("dashboard.bad_status", ctx.locale), fields={"status": status})
-    total = db.scalar(select(func.count(Notification.id)).where(*conditions)) or 0
+    total = capped_count(db, select(Notification.id).where(*conditions))
     rows = db.execute(
         select(Notification, AppUser).join(AppUser, AppUser.id == Notification.recipient_user_id)
         .where(*conditions).order_by(Notification.created_at.desc(), Notification.id.desc())

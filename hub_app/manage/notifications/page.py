@@ -84,7 +84,7 @@ def history() -> rx.Component:
         ), tr("manage.notifications.history")), widgets.empty("manage.notifications.none")),
         rx.flex(
             rx.button("‹", on_click=S.turn_page(-1), disabled=S.page == 0, variant="soft", aria_label=tr("manage.previous_page")),
-            rx.text(tr("manage.page") + " " + (S.page + 1).to_string() + " / " + S.page_count.to_string()),
+            rx.text(tr("manage.page") + " " + S.pages_label),
             rx.button("›", on_click=S.turn_page(1), disabled=S.page + 1 >= S.page_count, variant="soft",
                       aria_label=tr("manage.next_page")),
             spacing="3", align="center",

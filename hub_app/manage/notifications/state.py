@@ -8,6 +8,7 @@ from datetime import date
 
 import reflex as rx
 
+from hub_app.domain.bookings.paging import COUNT_CAP
 from hub_app.domain.errors import DomainError
 from hub_app.i18n import t
 from hub_app.manage.notifications import present
@@ -34,7 +35,12 @@ class NotificationsState(ManageState):
 
     @rx.var
     def page_count(self) -> int:
-        return max(1, -(-self.total // PAGE_SIZE))
+        return max(1, -(-min(self.total, COUNT_CAP) // PAGE_SIZE))
+
+    @rx.var
+    def pages_label(self) -> str:
+        """"3 / 12", or "3 / 50+" when more messages match than are counted."""
+        return f"{self.page + 1} / {self.page_count}" + ("+" if self.total > COUNT_CAP else "")
 
     @rx.var
     def switches(self) -> list[dict[str, str]]:
