@@ -33,16 +33,16 @@ def rule_form() -> rx.Component:
     )
 
 
-def order_row(person: rx.Var, index: int) -> rx.Component:
+def order_row(person: rx.Var) -> rx.Component:
     return rx.el.li(
         rx.flex(
             avatar(person, "2"),
             rx.text(person["name"], flex="1"),
             rx.cond(person["active"] != "1", rx.badge(tr("manage.staff.inactive"), color_scheme="gray")),
-            rx.button("↑", on_click=S.move(person["id"], -1), size="1", variant="soft", disabled=index == 0,
+            rx.button("↑", on_click=S.move(person["id"], -1), size="1", variant="soft", disabled=person["first"] == "1",
                       aria_label=tr("manage.staff.move_up") + ": " + person["name"]),
             rx.button("↓", on_click=S.move(person["id"], 1), size="1", variant="soft",
-                      disabled=index == S.people.length() - 1,
+                      disabled=person["last"] == "1",
                       aria_label=tr("manage.staff.move_down") + ": " + person["name"]),
             align="center", spacing="2", width="100%",
         ),

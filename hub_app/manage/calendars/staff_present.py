@@ -13,9 +13,11 @@ from hub_app.domain.tenancy import TenantContext
 def staff_settings(ctx: TenantContext) -> dict:
     with unit_of_work(ctx) as db:
         store = dashboard_store(db, ctx)
+        ordered = staff.ordered_calendars(db, ctx)
         people = [{"id": str(c.id), "name": c.name, "initials": staff.initials(c.name),
                    "photo": staff.photo_url(c.photo_thumbnail_path or c.photo_path) or "",
-                   "active": "1" if c.is_active else ""} for c in staff.ordered_calendars(db, ctx)]
+                   "active": "1" if c.is_active else "", "first": "1" if i == 0 else "",
+                   "last": "1" if i == len(ordered) - 1 else ""} for i, c in enumerate(ordered)]
         return {"rule": store.anyone_rule, "rules": list(RULES), "people": people}
 
 
