@@ -16,6 +16,7 @@ from hub_app.domain.bookings.models import Booking
 from hub_app.domain.scheduling.service import ServiceInput, create_calendar, create_service, set_weekly_hours
 from hub_app.domain.stores.service import ManagerInput, StoreInput, onboard_store
 from hub_app.domain.tenancy import TenantContext
+from tests.browser.accessibility import assert_accessible
 from tests.browser.client_seed import TIMEZONE, _admin_ctx, store_today
 from tests.browser.test_client_flow import fill_details, pick_day
 
@@ -70,6 +71,7 @@ def test_a_client_picks_a_person_by_keyboard_sees_their_times_and_books_them(liv
     expect(people.nth(1)).to_contain_text("Anna Georgiou")
     expect(people.nth(1)).to_contain_text("AG")          # initials where there is no photo
     expect(people.nth(2)).to_contain_text("Nikos Pappas")
+    assert_accessible(page, "wizard: person")
 
     # Keyboard only: Tab from the step's heading to Nikos, Enter.
     for _ in range(3):
@@ -120,4 +122,5 @@ def test_the_person_step_in_greek_and_changing_the_person(live_app, page, engine
     expect(page.get_by_role("heading", name="Ποιον ή ποια προτιμάτε;")).to_be_visible()
     expect(page.locator("#staff-list")).to_contain_text("Οποιοδήποτε άτομο")
     expect(page.get_by_role("button", name="Anna Georgiou")).to_have_attribute("aria-pressed", "true")
+    assert_accessible(page, "wizard: person, in Greek")
 

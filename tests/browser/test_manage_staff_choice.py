@@ -12,6 +12,7 @@ from hub_app.db import unit_of_work
 from hub_app.domain.scheduling.models import Calendar
 from hub_app.domain.stores.models import Store
 from hub_app.domain.tenancy import TenantContext
+from tests.browser.accessibility import assert_accessible
 from tests.browser.test_booking_staff_choice import make_team
 from tests.browser.test_manage_dashboard import sign_in
 
@@ -23,6 +24,7 @@ def test_the_manager_chooses_the_rule_and_the_order(live_app, page, engine):
     panel = page.locator("#staff-choice")
     expect(panel.locator(".staff-order-row")).to_have_count(2)
     expect(panel.locator(".staff-order-row").first).to_contain_text("Anna Georgiou")
+    assert_accessible(page, "calendars: who takes bookings")
     panel.get_by_label('When a client chooses "Anyone"').select_option("priority")
     page.locator("#save-anyone-rule").click()
     expect(page.locator("#manage-notice")).to_contain_text("Saved")
