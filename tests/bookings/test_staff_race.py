@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from datetime import timedelta
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -82,3 +83,27 @@ def test_last_places_raced_by_anyone_and_named_bookings(committed_engine, rule):
         assert turns == list(range(1, anyone_winners + 1))
     else:
         assert turns == []
+
+
+def test_round_robin_stays_even_when_anyone_bookings_race(committed_engine):
+    """40 clients book "anyone" at once, each at a different free time: with the rotation lock
+    each of the five people gets exactly eight, and the turns run 1…40 without a gap or a twin."""
+    shop, _start, contexts = arrange(AnyoneRule.ROUND_ROBIN)
+    racers = contexts[:40]
+    starts = [shop.local(MONDAY + timedelta(days=1 + i // 16), "09:00") + timedelta(minutes=30 * (i % 16))
+              for i in range(len(racers))]
+    start_of = {ctx.user_id: start for ctx, start in zip(racers, starts)}
+    gate = threading.Barrier(len(racers))
+
+    def attempt(ctx):
+        gate.wait()
+        with unit_of_work(ctx) as db:
+            return book(db, ctx, BookingRequest(service_id=shop.service.id, start=start_of[ctx.user_id])).calendar_id
+
+    with ThreadPoolExecutor(len(racers)) as pool:
+        counts = Counter(pool.map(attempt, racers))
+    assert sorted(counts.values()) == [8] * PEOPLE, counts
+    with unit_of_work(TenantContext.system(shop.store.id)) as db:
+        turns = sorted(db.scalars(select(CalendarService.last_assigned_turn)
+                                  .where(CalendarService.service_id == shop.service.id)))
+    assert turns == [36, 37, 38, 39, 40]      # the last five turns of 40, one per person
