@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqladmin import Flash, action, expose
-from sqladmin.filters import StaticValuesFilter
+from sqladmin.filters import BooleanFilter, StaticValuesFilter
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -24,8 +24,8 @@ class BookingAdmin(HubModelView, model=Booking):
     # and they are history: never created or deleted here.
     can_create = False
     can_delete = False
-    column_list = ["id", "store_id", "client_user_id", "service_id", "calendar_id", "start_at", "status",
-                   "payment_status", "total_amount", "currency", "source"]
+    column_list = ["id", "store_id", "client_user_id", "service_id", "calendar_id", "staff_requested", "start_at",
+                   "status", "payment_status", "total_amount", "currency", "source"]
     column_searchable_list = ["notes", "cancel_reason", "idempotency_key"]
     column_sortable_list = ["id", "store_id", "start_at", "status", "total_amount", "created_at"]
     column_default_sort = ("start_at", True)
@@ -33,9 +33,11 @@ class BookingAdmin(HubModelView, model=Booking):
         StaticValuesFilter(Booking.status, [(s.value, s.value) for s in BookingStatus]),
         StaticValuesFilter(Booking.payment_status, [(s.value, s.value) for s in PaymentStatus]),
         StaticValuesFilter(Booking.source, [(s.value, s.value) for s in BookingSource]),
+        BooleanFilter(Booking.staff_requested),
     ]
     column_labels = column_labels("store_id", "client_user_id", "service_id", "calendar_id", "start_at", "end_at",
-                                  "status", "payment_status", "total_amount", "currency", "source", "notes")
+                                  "status", "payment_status", "total_amount", "currency", "source", "notes",
+                                  "staff_requested")
     # Only the internal note is edited directly; the status goes through "Change status".
     form_columns = ["notes"]
 

@@ -57,12 +57,14 @@ class CalendarAdmin(HubModelView, model=Calendar):
     name_plural = label("view.calendars", "Calendars")
     icon = "fa-solid fa-calendar"
     category = MENU_SCHEDULING
-    column_list = ["id", "store_id", "name", "is_active", "created_at"]
+    column_list = ["id", "store_id", "name", "priority", "is_active", "photo_thumbnail_path", "created_at"]
     column_searchable_list = ["name"]
-    column_sortable_list = ["id", "store_id", "name"]
+    column_sortable_list = ["id", "store_id", "name", "priority"]
     column_filters = [BooleanFilter(Calendar.is_active)]
-    column_labels = column_labels(*_COMMON, "color")
-    form_columns = ["store_id", "name", "color", "is_active"]
+    column_labels = column_labels(*_COMMON, "color", "priority", "photo_path", "photo_thumbnail_path")
+    # The photo is uploaded (and checked, re-encoded) on the dashboard's Calendars page.
+    form_columns = ["store_id", "name", "color", "is_active", "priority"]
+    form_args = {"priority": {"description": label("hint.calendar_priority")}}
     fk_selects = ("store_id",)
 
     async def insert_model(self, request: Request, data: dict) -> Any:
@@ -75,8 +77,8 @@ class CalendarServiceAdmin(HubModelView, model=CalendarService):
     name_plural = label("view.calendar_services", "Calendar services")
     icon = "fa-solid fa-link"
     category = MENU_SCHEDULING
-    column_list = ["calendar_id", "service_id", "store_id"]
-    column_labels = column_labels(*_COMMON)
+    column_list = ["calendar_id", "service_id", "store_id", "last_assigned_turn"]
+    column_labels = column_labels(*_COMMON, "last_assigned_turn")
     form_columns = ["store_id", "calendar_id", "service_id"]
     fk_selects = ("store_id", "calendar_id", "service_id")
     can_edit = False  # the row is its key: delete and add instead

@@ -7,11 +7,13 @@ from typing import Any
 from sqladmin import action
 from sqladmin.filters import BooleanFilter
 from starlette.requests import Request
+from wtforms import SelectField
 
 from admin.i18n import column_labels, label
 from admin.views.base import MENU_STORES, HubModelView, run_domain
 from admin.views.common import run_row_action
 from hub_app.domain.stores.administration import admin_update_store, archive_store, delete_store, set_store_payments
+from hub_app.domain.bookings.assignment import RULES as ANYONE_RULES
 from hub_app.domain.stores.models import Store, StorePhoto
 from hub_app.domain.stores.service import ADMIN_ONLY_FIELDS, EDITABLE_FIELDS
 
@@ -40,12 +42,12 @@ class StoreAdmin(HubModelView, model=Store):
     column_labels = column_labels("name", "slug", "city", "manager_user_id", "stripe_enabled",
                                   "current_subscription_plan_id", "is_active", "created_at", "timezone",
                                   "currency", "locale", "address", "country", "phone_number", "email", "description",
-                                  "embed_domains", "embed_accent_color")
+                                  "embed_domains", "embed_accent_color", "anyone_rule")
     form_columns = [
         "name", "slug", "address", "city", "country", "phone_number", "email", "description", "timezone",
         "locale", "currency", "cancellation_cutoff_hours", "min_notice_minutes", "booking_horizon_days",
         "payment_hold_minutes", "reminder_hours_before", "stripe_enabled", "is_active",
-        "current_subscription_plan_id", "embed_domains", "embed_accent_color",
+        "current_subscription_plan_id", "embed_domains", "embed_accent_color", "anyone_rule",
     ]
     fk_selects = ("current_subscription_plan_id",)
     form_args = {
@@ -53,9 +55,17 @@ class StoreAdmin(HubModelView, model=Store):
         "embed_domains": {"description": label("hint.embed_domains")},
     }
 
+    def extra_form_fields(self, creating: bool) -> dict[str, Any]:
+        # Who takes a booking made for "anyone" (hub_app.domain.bookings.assignment).
+        return {"anyone_rule": SelectField(self._column_labels.get("anyone_rule", "anyone_rule"),
+                                           choices=[(rule, label(f"anyone_rule.{rule}", rule)) for rule in ANYONE_RULES],
+                                           description=label("hint.anyone_rule"), validate_choice=False)}
+
     async def update_model(self, request: Request, pk: str, data: dict) -> Any:
         allowed = EDITABLE_FIELDS | ADMIN_ONLY_FIELDS
         changes = {k: v for k, v in data.items() if k in allowed}
+        if not changes.get("anyone_rule"):   # not sent: unchanged (the domain checks what is sent)
+            changes.pop("anyone_rule", None)
         return await run_domain(request, admin_update_store, self._pk(pk), changes)
 
     async def delete_model(self, request: Request, pk: Any) -> None:

@@ -1,9 +1,10 @@
-"""The booking wizard `/<store_slug>/book`: service → day → time → persons → details → confirmation."""
+"""The booking wizard `/<store_slug>/book`: service → person → day → time → persons → details → confirmation."""
 
 from __future__ import annotations
 
 import reflex as rx
 
+from hub_app.pages.booking_staff import staff_step
 from hub_app.pages.components import form_field, layout, loading_view, not_found_view, notice, tr
 from hub_app.pages.focus import focus_on_change
 from hub_app.state.booking import BookingState
@@ -11,7 +12,7 @@ from hub_app.state.session import SessionState
 from hub_app.state.store import StoreState
 
 WEEKDAY_KEYS = ("cal.mon", "cal.tue", "cal.wed", "cal.thu", "cal.fri", "cal.sat", "cal.sun")
-STEP_KEYS = (("service", "wizard.step_service"), ("day", "wizard.step_day"), ("time", "wizard.step_time"),
+STEP_KEYS = (("service", "wizard.step_service"), ("staff", "wizard.step_staff"), ("day", "wizard.step_day"), ("time", "wizard.step_time"),
              ("persons", "wizard.step_persons"), ("details", "wizard.step_details"), ("done", "wizard.step_done"))
 # Each step's heading: focus moves there when the step changes (hub_app/pages/focus.py).
 STEP_HEADING = "[data-step-heading]"
@@ -22,15 +23,19 @@ def step_heading(text: rx.Var, size: str = "5", **props) -> rx.Component:
 
 
 def progress() -> rx.Component:
+    def item(number: int, step: str, key: str) -> rx.Component:
+        # The person step is left out when one person offers the service; later steps move up one.
+        label = (rx.cond(BookingState.staff_offered, f"{number}. ", f"{number - 1}. ") if number > 2
+                 else f"{number}. ") + tr(key)
+        li = rx.el.li(
+            label,
+            custom_attrs={"aria-current": rx.cond(BookingState.step == step, "step", "false")},
+            style={"fontWeight": rx.cond(BookingState.step == step, "700", "400")},
+        )
+        return rx.cond(BookingState.staff_offered, li) if step == "staff" else li
+
     return rx.el.ol(
-        *[
-            rx.el.li(
-                f"{number}. " + tr(key),
-                custom_attrs={"aria-current": rx.cond(BookingState.step == step, "step", "false")},
-                style={"fontWeight": rx.cond(BookingState.step == step, "700", "400")},
-            )
-            for number, (step, key) in enumerate(STEP_KEYS, start=1)
-        ],
+        *[item(number, step, key) for number, (step, key) in enumerate(STEP_KEYS, start=1)],
         style={"display": "flex", "flexWrap": "wrap", "gap": "0.25em 1.25em", "paddingLeft": "0", "listStyle": "none",
                "margin": "0", "fontSize": "0.9em"},
         aria_label=tr("wizard.progress"),
@@ -54,6 +59,7 @@ def chosen(label_key: str, value: rx.Var, step: str) -> rx.Component:
 def summary() -> rx.Component:
     return rx.vstack(
         chosen("wizard.service", BookingState.service["name"], "service"),
+        rx.cond(BookingState.step != "staff", chosen("wizard.staff", BookingState.staff_label, "staff")),
         chosen("wizard.day", BookingState.day_label, "day"),
         chosen("wizard.time", rx.cond(BookingState.step == "time", "", BookingState.slot_label), "time"),
         rx.cond(BookingState.step == "details",
@@ -293,6 +299,8 @@ def done_step(embedded: bool = False) -> rx.Component:
         rx.data_list.root(
             rx.data_list.item(rx.data_list.label(tr("wizard.reference")), rx.data_list.value("#" + c["id"])),
             rx.data_list.item(rx.data_list.label(tr("wizard.service")), rx.data_list.value(c["service"])),
+            rx.cond(c["staff"] != "", rx.data_list.item(rx.data_list.label(tr("wizard.staff")),
+                                                        rx.data_list.value(c["staff"], id="confirmation-staff"))),
             rx.data_list.item(rx.data_list.label(tr("wizard.when")), rx.data_list.value(c["when"])),
             rx.data_list.item(rx.data_list.label(tr("wizard.persons")), rx.data_list.value(c["persons"])),
             rx.data_list.item(rx.data_list.label(tr("wizard.total")), rx.data_list.value(c["total"])),
@@ -340,6 +348,7 @@ def wizard(embedded: bool = False) -> rx.Component:
         rx.match(
             BookingState.step,
             ("service", service_step()),
+            ("staff", staff_step()),
             ("day", day_step()),
             ("time", time_step()),
             ("persons", persons_step()),

@@ -1,4 +1,5 @@
-"""The booking wizard at `/<store_slug>/book`: service → day → time → persons → details → done."""
+"""The booking wizard at `/<store_slug>/book`: service → person → day → time → persons → details → done
+(the person step only when more than one offers the service: hub_app.state.booking_staff)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from hub_app.domain.accounts.models import AppUser, UserRole
 from hub_app.domain.accounts.service import ClientDetails, open_session_token
 from hub_app.domain.bookings.availability import days_with_free_slots, free_slots
 from hub_app.domain.billing.service_subscription_views import subscription_offered
-from hub_app.domain.bookings.models import BookingStatus
 from hub_app.domain.bookings.pricing import price_for
 from hub_app.domain.bookings.service import BookingRequest, book, get_booking
 from hub_app.domain.errors import Conflict, DomainError, SlotTaken, ValidationFailed
@@ -24,28 +24,17 @@ from hub_app.domain.stores.service_labels import price_label
 from hub_app.i18n import format_date, format_datetime, format_money, format_time, normalize_locale, t
 from hub_app.security.attempts import BOOKING, LOGIN
 from hub_app.settings import get_settings
-from hub_app.state.store import StoreState
+from hub_app.state.booking_staff import StaffChoiceState
+from hub_app.state.booking_views import describe_booking, month_cells
 from hub_app.state.subscription_rows import open_service_checkout, price_per_interval
 
-STEPS = ("service", "day", "time", "persons", "details", "done")
+STEPS = ("service", "staff", "day", "time", "persons", "details", "done")
 DETAIL_FIELDS = ("first_name", "last_name", "age", "email", "phone", "address")
 # The domain names the stored phone column; the form calls the field "phone".
 _FIELD_ALIASES = {"phone_number": "phone"}
 
 
-def month_cells(year: int, month: int, free: dict[date, int], today: date) -> list[dict[str, str]]:
-    """A Monday-first grid of one month: blanks, then one cell per day with its free-time count."""
-    first_weekday, days = calendar.monthrange(year, month)
-    cells = [{"day": "", "iso": "", "free": "0", "kind": "blank"} for _ in range(first_weekday)]
-    for day in range(1, days + 1):
-        d = date(year, month, day)
-        count = free.get(d, 0)
-        kind = "past" if d < today else ("free" if count else "full")
-        cells.append({"day": str(day), "iso": d.isoformat(), "free": str(count), "kind": kind})
-    return cells
-
-
-class BookingState(StoreState):
+class BookingState(StaffChoiceState):
     step: str = "service"
     service: dict[str, str] = {}
     month: str = ""              # "YYYY-MM" shown in the day picker
@@ -134,6 +123,7 @@ class BookingState(StoreState):
     def _reset_wizard(self) -> None:
         self.step = "service"
         self.service = {}
+        self.people, self.staff_id = [], ""
         self.day_iso = self.slot_iso = ""
         self.slots = []
         self.next_free = []
@@ -150,7 +140,7 @@ class BookingState(StoreState):
         last = date(year, month, calendar.monthrange(year, month)[1])
         with self._acting(self._store_id) as (db, _, ctx):
             free = days_with_free_slots(db, ctx, int(self.service["id"]), first, last,
-                                        persons=int(self.service["min_persons"]))
+                                        persons=int(self.service["min_persons"]), calendar_id=self._calendar_choice())
         self.day_cells = month_cells(year, month, free, self._store_today())
 
     def _update_price(self) -> None:
@@ -198,6 +188,21 @@ class BookingState(StoreState):
             return
         self.service = chosen
         self.persons = int(chosen["min_persons"])
+        self._load_people(int(chosen["id"]))
+        if self.staff_offered:
+            self.day_iso = self.slot_iso = ""
+            self.step = "staff"
+            return
+        self._open_days()
+
+    @rx.event
+    def choose_staff(self, calendar_id: str):
+        """A person, or "" for anyone: the days and times shown are then theirs (anyone: everyone's)."""
+        if self.step == "done" or not self.service or not self._take_staff(calendar_id):
+            return
+        self._open_days()
+
+    def _open_days(self) -> None:
         self.day_iso = self.slot_iso = ""
         today = self._store_today()
         self.month = f"{today.year:04d}-{today.month:02d}"
@@ -229,7 +234,8 @@ class BookingState(StoreState):
     def pick_day(self, iso: str):
         day = date.fromisoformat(iso)
         with self._acting(self._store_id) as (db, _, ctx):
-            found = free_slots(db, ctx, int(self.service["id"]), day, day, persons=int(self.service["min_persons"]))
+            found = free_slots(db, ctx, int(self.service["id"]), day, day, persons=int(self.service["min_persons"]),
+                               calendar_id=self._calendar_choice())
         tz, loc = self.store.get("timezone", "UTC"), self._loc()
         self.day_iso = iso
         self.slots = [
@@ -333,7 +339,7 @@ class BookingState(StoreState):
     def _book(self, new_client: ClientDetails | None) -> None:
         request = BookingRequest(
             service_id=int(self.service["id"]), start=datetime.fromisoformat(self.slot_iso),
-            persons=self.persons, idempotency_key=self._idempotency_key,
+            persons=self.persons, idempotency_key=self._idempotency_key, calendar_id=self._calendar_choice(),
         )
         token, registered = None, None
         try:
@@ -370,20 +376,9 @@ class BookingState(StoreState):
         self._idempotency_key = uuid.uuid4().hex
 
     def _describe(self, booking) -> dict[str, str]:
-        tz, loc = self.store.get("timezone", "UTC"), self._loc()
-        pending = booking.status == BookingStatus.PENDING
-        return {
-            "id": str(booking.id),
-            "start": booking.start_at.astimezone(ZoneInfo(tz)).isoformat(),
-            "service": self.service.get("name", ""),
-            "when": format_datetime(booking.start_at, tz, loc, "full"),
-            "persons": str(booking.number_of_persons),
-            "total": format_money(booking.total_amount, booking.currency, loc),
-            "status": t(f"booking.status.{booking.status.value}", loc),
-            "pending": "yes" if pending else "",
-            "hold_until": format_time(booking.hold_expires_at, tz, loc) if pending and booking.hold_expires_at else "",
-            "subscribe": "",
-        }
+        staff = next((p["name"] for p in self.people if p["id"] == str(booking.calendar_id)), "")
+        return describe_booking(booking, self.service.get("name", ""), staff, self.store.get("timezone", "UTC"),
+                                self._loc())
 
     @rx.event
     def download_ics(self):

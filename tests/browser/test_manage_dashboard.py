@@ -105,7 +105,7 @@ def test_create_a_service_then_block_a_time_and_it_leaves_the_booking_page(live_
     assert {at(day, "10:00"), at(day, "10:30"), at(day, "11:00")} <= set(before)
 
     page.goto(live_app.url("/manage/calendars"))
-    expect(page.get_by_role("button", name="Chair")).to_have_attribute("aria-pressed", "true")
+    expect(page.get_by_role("button", name="Chair", exact=True)).to_have_attribute("aria-pressed", "true")
     blocks = page.locator("#blocks")
     blocks.get_by_label("From day").fill(day.isoformat())
     blocks.get_by_label("From", exact=True).fill("10:00")

@@ -26,6 +26,7 @@ from hub_app.domain.stores.photos import add_photo
 from hub_app.domain.tenancy import TenantContext
 from hub_app.domain.types import utcnow
 from hub_app.manage.bookings.state import BookingsState
+from hub_app.manage.calendars.staff_state import StaffState
 from hub_app.manage.calendars.state import CalendarsState
 
 # Every state imported: the walk below finds them as subclasses.
@@ -57,6 +58,7 @@ DAY = MONDAY.isoformat()
 # Handlers that take a form but no id of anything: what they touch is the acting store's own.
 NO_IDS = {
     ("CalendarsState", "create"),                 # a new calendar, in the manager's store
+    ("StaffState", "save_rule"),                  # the manager's own store's rule for "anyone"
     ("IntegrationsState", "connect"),             # a Calendly token for the manager's store
     ("OverviewState", "custom_period"),           # two dates
     ("NotificationsState", "save_template"),      # kind, channel, language, texts
@@ -185,6 +187,9 @@ def probes(b: dict) -> dict[tuple[str, str], tuple[type, list[tuple[str, tuple]]
             "import_ics": [choose_b, ev("import_ics", {"feed_url": "https://calendar.example.com/b.ics"})],
             "create_feed": [choose_b, ev("create_feed", {"show_client_names": "on"})],
             "revoke_feeds": [choose_b, ev("revoke_feeds")],
+        },
+        StaffState: {
+            "move": [ev("move", b["calendar"], -1)],
         },
         ServicesState: {
             "edit_service": [ev("edit_service", b["service"])],

@@ -15,6 +15,7 @@ from fastapi import Path
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from hub_app.domain.accounts.models import UserRole
+from hub_app.domain.bookings.assignment import AnyoneRule
 from hub_app.domain.bookings.models import BookingStatus, PaymentStatus
 from hub_app.domain.scheduling.models import AdvancePaymentType, PriceType, RecurringInterval
 
@@ -52,6 +53,9 @@ def _sane_instant(value: datetime) -> datetime:
 Instant = Annotated[AwareDatetime, AfterValidator(_sane_instant)]
 
 Id = Annotated[int, Field(ge=1, le=MAX_INT)]
+ANYONE_RULE_TEXT = ("Who takes a booking made for anyone: `least_busy` (the person with the fewest bookings "
+                    "that day), `round_robin` (in turn, per service) or `priority` (the first free in the "
+                    "calendars' order).")
 Persons = Annotated[int, Field(ge=1, le=1000)]
 Minutes = Annotated[int, Field(ge=0, le=1440)]
 MoneyIn = Annotated[Decimal, Field(ge=0, lt=Decimal("100000000"), max_digits=10, decimal_places=2,
@@ -169,6 +173,7 @@ class StoreOut(BaseModel):
     is_active: bool
     embed_domains: list[str] = Field(description="Sites that may embed the booking flow (exact origins).")
     embed_accent_color: str | None = Field(description="Accent of the embedded button and wizard, #rrggbb.")
+    anyone_rule: AnyoneRule = Field(description=ANYONE_RULE_TEXT)
 
 
 class ManagerIn(Input):
@@ -229,6 +234,7 @@ class StorePatch(Input):
     is_active: bool = None
     embed_domains: Annotated[list[Text(300)], Field(max_length=50)] | None = None
     embed_accent_color: Text(20) | None = None
+    anyone_rule: AnyoneRule = Field(None, description=ANYONE_RULE_TEXT)
 
 
 # --- calendars ------------------------------------------------------------------------------
@@ -244,6 +250,24 @@ class CalendarOut(BaseModel):
     name: str
     color: str | None
     is_active: bool
+    priority: int = Field(description="Place in the store's order (lower first): the `priority` rule tries "
+                                      "people in this order, and clients see them listed in it.")
+    photo_url: str | None = Field(description="The person's photo (a square thumbnail), if any.")
+
+
+class CalendarOrderIn(Input):
+    calendar_ids: Annotated[list[Id], Field(min_length=1, max_length=1000)] = Field(
+        description="Every calendar of the store exactly once, first to last.")
+
+
+class PersonOut(BaseModel):
+    """A person (calendar) a client can choose for a service."""
+
+    id: int = Field(description="The calendar id to send as `calendar_id` (availability, booking).")
+    name: str
+    initials: str = Field(description="For an avatar when there is no photo.")
+    color: str | None
+    photo_url: str | None
 
 
 class OpeningHours(Input):
@@ -320,7 +344,8 @@ class ServiceOut(BaseModel):
 class SlotOut(BaseModel):
     start: datetime
     end: datetime
-    remaining: int = Field(description="Persons still bookable at this start.")
+    remaining: int = Field(description="Persons still bookable at this start (of the asked person, or of all).")
+    calendar_ids: list[int] = Field(description="The people (calendars) free at this start.")
 
 
 # --- bookings -------------------------------------------------------------------------------
@@ -344,7 +369,10 @@ class BookingIn(Input):
     start: Instant
     persons: Persons = 1
     notes: Text(2000) | None = None
-    calendar_id: Id | None = None
+    calendar_id: Id | None = Field(None, description=(
+        "The person (calendar) the client chose, from `GET /stores/{slug}/services/{service_id}/staff`. "
+        "Omit it for anyone: the store's `anyone_rule` picks among the people free at that time. "
+        "A chosen person who is taken answers 409 `slot_taken` with that person's next free starts."))
     client: ClientIn | None = Field(None, description="Required without a bearer token; refused with one.")
     client_user_id: Id | None = Field(None, description="Managers and admins booking for a client.")
 
@@ -363,6 +391,7 @@ class BookingOut(BaseModel):
     hold_expires_at: datetime | None
     service_id: int
     calendar_id: int
+    staff_requested: bool = Field(description="The client chose this person (not anyone).")
     client_user_id: int
     store_slug: str
     notes: str | None

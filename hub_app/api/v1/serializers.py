@@ -10,6 +10,7 @@ from hub_app.api.v1 import schemas
 from hub_app.domain.accounts.models import AppUser
 from hub_app.domain.bookings.models import Booking
 from hub_app.domain.scheduling.models import BlockedPeriod, Calendar, OpeningRule, Service
+from hub_app.domain.scheduling.staff import photo_url
 from hub_app.domain.stores.models import Store
 from hub_app.domain.types import quantize_money
 
@@ -34,6 +35,7 @@ def store_out(store: Store, requested_slug: str | None = None) -> schemas.StoreO
         payment_hold_minutes=store.payment_hold_minutes, reminder_hours_before=store.reminder_hours_before,
         payments_enabled=store.stripe_enabled, is_active=store.is_active,
         embed_domains=list(store.embed_domains or ()), embed_accent_color=store.embed_accent_color,
+        anyone_rule=store.anyone_rule,
     )
 
 
@@ -46,7 +48,8 @@ def profile_out(user: AppUser, pending_email: str | None = None) -> schemas.Prof
 
 
 def calendar_out(cal: Calendar) -> schemas.CalendarOut:
-    return schemas.CalendarOut(id=cal.id, name=cal.name, color=cal.color, is_active=cal.is_active)
+    return schemas.CalendarOut(id=cal.id, name=cal.name, color=cal.color, is_active=cal.is_active,
+                               priority=cal.priority, photo_url=photo_url(cal.photo_thumbnail_path or cal.photo_path))
 
 
 def hours_out(rule: OpeningRule) -> schemas.OpeningHours:
@@ -82,7 +85,8 @@ def booking_out(booking: Booking, store: Store) -> schemas.BookingOut:
         advance_payment_amount=money(booking.advance_payment_amount), amount_paid=money(booking.amount_paid),
         currency=booking.currency, payment_status=booking.payment_status,
         hold_expires_at=local(booking.hold_expires_at, tz), service_id=booking.service_id,
-        calendar_id=booking.calendar_id, client_user_id=booking.client_user_id, store_slug=store.slug,
+        calendar_id=booking.calendar_id, staff_requested=booking.staff_requested,
+        client_user_id=booking.client_user_id, store_slug=store.slug,
         notes=booking.notes, rescheduled_from_id=booking.rescheduled_from_id,
         cancelled_at=local(booking.cancelled_at, tz), cancel_reason=booking.cancel_reason,
         created_at=local(booking.created_at, tz),

@@ -14,11 +14,12 @@ from hub_app.api.v1.deps import (
     StoreScope, is_slug_shaped, operation_id, public_store, request_locale, signed_in_store_scope,
 )
 from hub_app.api.v1.errors import error_responses
-from hub_app.api.v1.schemas import PathId, MAX_YEAR, MIN_YEAR, ServiceIn, ServiceOut, SlotOut
+from hub_app.api.v1.schemas import PathId, MAX_YEAR, MIN_YEAR, PersonOut, ServiceIn, ServiceOut, SlotOut
 from hub_app.api.v1.serializers import service_out
 from hub_app.domain.bookings.availability_cache import public_free_slots
 from hub_app.domain.errors import NotFound, ValidationFailed
 from hub_app.domain.scheduling.service import ServiceInput, create_service, get_service, service_calendar_ids
+from hub_app.domain.scheduling.staff import bookable_people
 from hub_app.domain.stores.models import Store
 from hub_app.domain.stores.public import bookable_services
 from hub_app.domain.tenancy import TenantContext
@@ -58,6 +59,16 @@ def add_service(body: ServiceIn, scope: StoreScope = Depends(signed_in_store_sco
         return service_out(service, scope.store, values["calendar_ids"])
 
 
+@router.get("/{service_id}/staff", response_model=list[PersonOut], responses=error_responses(404, 422))
+def read_staff(service_id: ServiceId, request: Request, store: Store = Depends(public_store)) -> list[PersonOut]:
+    """The people a client can choose for this service, in the store's order. Send one's `id` as
+    `calendar_id` to the availability and booking endpoints, or leave it out for anyone."""
+    ctx = TenantContext.anonymous(store.id, locale=request_locale(request))
+    with hub_db.unit_of_work(ctx) as db:
+        return [PersonOut(id=p.id, name=p.name, initials=p.initials, color=p.color, photo_url=p.photo_url)
+                for p in bookable_people(db, ctx, service_id)]
+
+
 def _check_range(start: date, end: date, locale: str) -> None:
     for name, value in (("start", start), ("end", end)):
         if not MIN_YEAR <= value.year <= MAX_YEAR:
@@ -79,6 +90,9 @@ def availability(
     start: Annotated[date, Query(description="First local day (YYYY-MM-DD), in the store's timezone.")],
     end: Annotated[date, Query(description=f"Last local day, inclusive; at most {MAX_AVAILABILITY_DAYS} days.")],
     persons: Annotated[int, Query(ge=1, le=1000)] = 1,
+    calendar_id: Annotated[int | None, Query(ge=1, le=2**31 - 1, description=(
+        "One person's free times (an `id` from `…/staff`); without it, the times anyone is free "
+        "(each slot's `calendar_ids` names who)."))] = None,
 ) -> Response:
     """Free start times for `persons` people, in the store's UTC offset."""
     locale = request_locale(request)
@@ -86,10 +100,11 @@ def availability(
         raise NotFound(t("store.not_found", locale))
     _check_range(start, end, locale)
     # The busiest public read: answered from the kept answers while the store is unchanged.
-    tz, slots = public_free_slots(hub_db.get_engine(), slug, service_id, start, end, persons, locale)
+    tz, slots = public_free_slots(hub_db.get_engine(), slug, service_id, start, end, persons, locale,
+                                  calendar_id=calendar_id)
     zone = ZoneInfo(tz)
     # Rendered here rather than through the response model: the same JSON, without validating
     # hundreds of freshly built objects per request.
     body = [{"start": s.start.astimezone(zone).isoformat(), "end": s.end.astimezone(zone).isoformat(),
-             "remaining": s.remaining} for s in slots]
+             "remaining": s.remaining, "calendar_ids": list(s.calendar_ids)} for s in slots]
     return Response(json.dumps(body, separators=(",", ":")), media_type="application/json")

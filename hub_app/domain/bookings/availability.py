@@ -190,7 +190,8 @@ def _check_range(start_date: date, end_date: date, locale: str | None) -> None:
 
 
 def _openings(db: Session, ctx: TenantContext, service_id: int, start_date: date, end_date: date,
-              persons: int, now: datetime | None) -> tuple[AvailabilityInputs | None, dict[int, dict[int, int]]]:
+              persons: int, now: datetime | None,
+              calendar_id: int | None = None) -> tuple[AvailabilityInputs | None, dict[int, dict[int, int]]]:
     _check_range(start_date, end_date, ctx.locale)
     service, store = get_bookable_service(db, ctx, service_id)
     rules = ServiceRules.of(service, store)
@@ -198,21 +199,29 @@ def _openings(db: Session, ctx: TenantContext, service_id: int, start_date: date
     if service.is_archived:
         return None, {}
     now = now or utcnow()
-    inputs = load_inputs(db, ctx, service, store, start_date, end_date, now=now)
+    inputs = load_inputs(db, ctx, service, store, start_date, end_date, now=now,
+                         calendar_ids=[calendar_id] if calendar_id is not None else None)
+    if calendar_id is not None and calendar_id not in inputs.calendar_ids:
+        # Not a person offering this service (another store's, inactive, or unknown): refused
+        # like a booking naming it, never answered with "no free times".
+        message = t("booking.calendar_invalid", ctx.locale)
+        raise ValidationFailed(message, fields={"calendar_id": message})
     return inputs, calendar_openings(inputs, persons, now)
 
 
 def free_slots(db: Session, ctx: TenantContext, service_id: int, start_date: date, end_date: date,
-               persons: int = 1, now: datetime | None = None) -> list[FreeSlot]:
-    """Free starts of a service between two local dates (inclusive), earliest first."""
-    return free_slots_and_rules(db, ctx, service_id, start_date, end_date, persons, now)[0]
+               persons: int = 1, now: datetime | None = None, calendar_id: int | None = None) -> list[FreeSlot]:
+    """Free starts of a service between two local dates (inclusive), earliest first; of one
+    person (`calendar_id`) or of anyone (the union of the calendars offering it)."""
+    return free_slots_and_rules(db, ctx, service_id, start_date, end_date, persons, now, calendar_id)[0]
 
 
 def free_slots_and_rules(db: Session, ctx: TenantContext, service_id: int, start_date: date, end_date: date,
-                         persons: int = 1, now: datetime | None = None) -> tuple[list[FreeSlot], int]:
+                         persons: int = 1, now: datetime | None = None,
+                         calendar_id: int | None = None) -> tuple[list[FreeSlot], int]:
     """`free_slots`, and the minimum notice (seconds) that applied: a kept answer is filtered
     by it again when reused later (availability_cache)."""
-    inputs, openings = _openings(db, ctx, service_id, start_date, end_date, persons, now)
+    inputs, openings = _openings(db, ctx, service_id, start_date, end_date, persons, now, calendar_id)
     if inputs is None:
         return [], 0
     duration = inputs.rules.duration
@@ -225,10 +234,11 @@ def free_slots_and_rules(db: Session, ctx: TenantContext, service_id: int, start
 
 
 def days_with_free_slots(db: Session, ctx: TenantContext, service_id: int, start_date: date, end_date: date,
-                         persons: int = 1, now: datetime | None = None) -> dict[date, int]:
-    """Number of free starts per local date (every date of the range, 0 when none)."""
+                         persons: int = 1, now: datetime | None = None, calendar_id: int | None = None) -> dict[date, int]:
+    """Number of free starts per local date (every date of the range, 0 when none), of one
+    person (`calendar_id`) or of anyone."""
     counts = {day: 0 for day in days_between(start_date, end_date)} if end_date >= start_date else {}
-    inputs, openings = _openings(db, ctx, service_id, start_date, end_date, persons, now)
+    inputs, openings = _openings(db, ctx, service_id, start_date, end_date, persons, now, calendar_id)
     if inputs is None:
         return counts
     for start in openings:

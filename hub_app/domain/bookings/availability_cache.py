@@ -138,7 +138,8 @@ PUBLIC_AVAILABILITY = AvailabilityCache()
 
 def public_free_slots(engine: Engine, slug: str, service_id: int, start_date: date, end_date: date,
                       persons: int = 1, locale: str | None = None, *,
-                      cache: AvailabilityCache = PUBLIC_AVAILABILITY) -> tuple[str, list[FreeSlot]]:
+                      cache: AvailabilityCache = PUBLIC_AVAILABILITY,
+                      calendar_id: int | None = None) -> tuple[str, list[FreeSlot]]:
     """(store timezone, free slots) of a service at /<slug> for an anonymous reader.
 
     Errors are those of `free_slots` (unknown store or service, bad range or persons) and are
@@ -148,7 +149,7 @@ def public_free_slots(engine: Engine, slug: str, service_id: int, start_date: da
 
     now = utcnow()
     stamp = read_stamp(engine, slug)
-    key = (stamp.store_id if stamp else None, service_id, start_date, end_date, persons)
+    key = (stamp.store_id if stamp else None, service_id, start_date, end_date, persons, calendar_id)
     if stamp is not None:
         hit = cache.get(key, stamp, now)
         if hit is not None:
@@ -157,7 +158,7 @@ def public_free_slots(engine: Engine, slug: str, service_id: int, start_date: da
         store = get_store_by_slug(db, slug, locale)
         ctx = TenantContext.anonymous(store.id, locale=locale)
         rescope(db, ctx)
-        slots, notice = free_slots_and_rules(db, ctx, service_id, start_date, end_date, persons, now)
+        slots, notice = free_slots_and_rules(db, ctx, service_id, start_date, end_date, persons, now, calendar_id)
         timezone = store.timezone
     if stamp is not None and stamp.store_id == store.id and stamp.timezone == timezone:
         cache.put(key, _Kept(stamp=stamp, built_on=now.astimezone(ZoneInfo(timezone)).date(),

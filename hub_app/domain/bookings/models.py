@@ -104,6 +104,8 @@ class Booking(TenantScoped, Timestamped, table=True):
     cancel_reason: str | None = Field(default=None, max_length=500)
     cancelled_by_user_id: int | None = Field(default=None, foreign_key="app_user.id", ondelete="SET NULL")
     notes: str | None = Field(default=None, sa_type=sa.Text)
+    # The client named this person (calendar) rather than "anyone" (migration 0023).
+    staff_requested: bool = Field(default=False, nullable=False, sa_column_kwargs={"server_default": sa.false()})
 
     # A client sees and changes their own bookings in every store, besides the store in context.
     @classmethod

@@ -7,6 +7,8 @@ write lock at BEGIN IMMEDIATE (hub_app.db). When several calendars could take th
 is tried inside its own savepoint, so a calendar lost to a racing booking is unlocked again
 before the next one is tried (no deadlocks: a transaction never waits for a calendar while
 holding another). A booking for one named calendar locks it before reading anything of its day.
+Which free calendar an "anyone" booking tries first is the store's rule
+(hub_app.domain.bookings.assignment); the rule orders the attempts, the locks decide.
 
 The same request made twice (a double click without an idempotency key) is recognised under
 the lock, in the same statement that reads the calendar's bookings (`Repeat`), and gets the
@@ -29,6 +31,7 @@ from hub_app.domain.bookings.availability import (
     AvailabilityInputs, bookable_bounds, calendar_openings, free_slots, is_offered_start, load_bookings,
     load_inputs, to_ts,
 )
+from hub_app.domain.bookings.assignment import AnyoneRule, candidate_order, lock_rotation, record_turn, rule_of
 from hub_app.domain.bookings.inputs import Repeat, repeat_criteria, repeat_params
 from hub_app.domain.bookings.models import Booking
 from hub_app.domain.errors import SlotTaken, ValidationFailed
@@ -83,7 +86,12 @@ def place(db: Session, ctx: TenantContext, service: Service, store: Store, start
         message = t("booking.start_unavailable", ctx.locale)
         raise ValidationFailed(message, fields={"start": message})
     free = calendar_openings(inputs, persons, now, only_start=start_ts).get(start_ts, {})
-    candidates = _preference(inputs, free, calendar_id, strict)
+    rule = rule_of(store.anyone_rule)
+    # Only a booking for "anyone" takes a round-robin turn (a reschedule keeps its calendar).
+    rotating = not strict and calendar_id is None and rule is AnyoneRule.ROUND_ROBIN and bool(free)
+    if rotating:
+        lock_rotation(db, service.id)
+    candidates = _preference(db, inputs, free, calendar_id, strict, rule)
     # A savepoint per calendar lets a lost calendar be unlocked before the next is tried, and a
     # racing request's idempotency key be looked up after its insert failed. With one calendar
     # and no key there is nothing to go on with: the caller's own savepoint undoes the attempt.
@@ -99,6 +107,8 @@ def place(db: Session, ctx: TenantContext, service: Service, store: Store, start
             # transaction is spoilt (the caller's savepoint undoes it), so no next free times.
             raise SlotTaken(t("booking.slot_taken", ctx.locale), next_free=[]) from exc
         if outcome is not None:
+            if rotating and outcome[1]:
+                record_turn(db, service.id, cal)
             return outcome
     # The same request again (a double click without a key) whose first booking took the last
     # place: the client gets that booking back, not "just taken". A calendar that was tried was
@@ -109,22 +119,20 @@ def place(db: Session, ctx: TenantContext, service: Service, store: Store, start
         if duplicate is not None:
             return duplicate, False
     raise SlotTaken(t("booking.slot_taken", ctx.locale),
-                    next_free=_next_free(db, ctx, service, store, start, persons, now))
+                    next_free=_next_free(db, ctx, service, store, start, persons, now,
+                                         calendar_id if strict else None))
 
 
 def store_zone(store: Store) -> ZoneInfo:
     return ZoneInfo(store.timezone)
 
 
-def _preference(inputs: AvailabilityInputs, free: dict[int, int], calendar_id: int | None, strict: bool) -> list[int]:
-    """Calendars to try: the asked one; a group session that already has people; the least busy."""
+def _preference(db: Session, inputs: AvailabilityInputs, free: dict[int, int], calendar_id: int | None, strict: bool,
+                rule: AnyoneRule) -> list[int]:
+    """Calendars to try: the asked one; a group session that already has people; the store's rule."""
     if strict:
         return [calendar_id] if calendar_id in free else []
-    load: dict[int, int] = {}
-    for row in inputs.bookings:
-        load[row.calendar_id] = load.get(row.calendar_id, 0) + 1
-    capacity = inputs.rules.capacity
-    return sorted(free, key=lambda cal: (cal != calendar_id, free[cal] >= capacity, load.get(cal, 0), cal))
+    return candidate_order(db, inputs, free, rule, asked=calendar_id)
 
 
 @lru_cache(maxsize=None)
@@ -205,7 +213,8 @@ def _booking_at(db: Session, booking_id: int | None) -> Booking | None:
 
 
 def _next_free(db: Session, ctx: TenantContext, service: Service, store: Store, start: datetime, persons: int,
-               now: datetime) -> list[str]:
+               now: datetime, calendar_id: int | None = None) -> list[str]:
+    """The next free starts: of the named person when one was asked for, else of anyone."""
     day = start.astimezone(store_zone(store)).date()
-    slots = free_slots(db, ctx, service.id, day, day + timedelta(days=6), persons, now=now)
+    slots = free_slots(db, ctx, service.id, day, day + timedelta(days=6), persons, now=now, calendar_id=calendar_id)
     return [s.start.isoformat() for s in slots if s.start != start][:NEXT_FREE_COUNT]

@@ -195,7 +195,7 @@ def _book_for(db: Session, ctx: TenantContext, request: BookingRequest, service:
             total_amount=total, advance_payment_amount=advance_due(service, total, store.currency),
             currency=store.currency, source=source, idempotency_key=key,
             hold_expires_at=now + timedelta(minutes=store.payment_hold_minutes) if needs_payment else None,
-            notes=(request.notes or "").strip() or None,
+            notes=(request.notes or "").strip() or None, staff_requested=request.calendar_id is not None,
         )
 
     booking, created = place(db, ctx, service, store, start, request.persons, build, now=now,
@@ -254,6 +254,7 @@ def reschedule_booking(db: Session, ctx: TenantContext, booking_id: int, new_sta
                     total_amount=old.total_amount, advance_payment_amount=old.advance_payment_amount,
                     amount_paid=old.amount_paid, currency=old.currency, payment_status=old.payment_status,
                     source=old.source, rescheduled_from_id=old.id, notes=old.notes,
+                    staff_requested=old.staff_requested,
                 )
 
             new, _ = place(db, actx, service, store, start, old.number_of_persons, build, now=utcnow(),

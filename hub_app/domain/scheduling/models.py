@@ -108,6 +108,12 @@ class Calendar(TenantScoped, Timestamped, table=True):
     name: str = Field(max_length=200, nullable=False)
     is_active: bool = Field(default=True, nullable=False)
     color: str | None = Field(default=None, max_length=9)
+    # The store's order of its calendars (lower first): the "priority" rule for "anyone" bookings
+    # tries them in this order, and clients see people listed in it (migration 0023).
+    priority: int = Field(default=0, nullable=False, sa_column_kwargs={"server_default": "0"})
+    # A person's photo under settings.upload_dir (hub_app/domain/scheduling/staff_photos.py).
+    photo_path: str | None = Field(default=None, max_length=300)
+    photo_thumbnail_path: str | None = Field(default=None, max_length=300)
 
 
 class CalendarService(TenantScoped, SQLModel, table=True):
@@ -118,6 +124,9 @@ class CalendarService(TenantScoped, SQLModel, table=True):
     calendar_id: int = Field(foreign_key="calendar.id", ondelete="CASCADE", primary_key=True)
     service_id: int = Field(foreign_key="service.id", ondelete="CASCADE", primary_key=True, index=True)
     store_id: int = store_fk()
+    # Round-robin memory: the store-wide turn number of this calendar's latest "anyone" booking
+    # of this service (0 = never). See hub_app/domain/bookings/assignment.py.
+    last_assigned_turn: int = Field(default=0, nullable=False, sa_column_kwargs={"server_default": "0"})
 
 
 class OpeningRule(TenantScoped, Timestamped, table=True):

@@ -72,7 +72,10 @@ def create_calendar(db: Session, ctx: TenantContext, name: str, color: str | Non
     if not (name or "").strip():
         raise ValidationFailed(t("validation.required", ctx.locale), fields={"name": t("validation.required", ctx.locale)})
     check_plan_limit(db, ctx, "calendars")
-    cal = Calendar(store_id=ctx.store_id, name=name.strip()[:200], color=color)
+    # A new calendar goes last in the store's order (calendar.priority).
+    last = db.scalar(select(func.max(Calendar.priority)))
+    cal = Calendar(store_id=ctx.store_id, name=name.strip()[:200], color=color,
+                   priority=(last + 1) if last is not None else 0)
     db.add(cal)
     db.flush()
     return cal

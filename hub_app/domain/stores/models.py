@@ -24,6 +24,7 @@ class Store(Timestamped, table=True):
         sa.CheckConstraint("length(currency) = 3", name="ck_store_currency"),
         sa.CheckConstraint("embed_accent_color IS NULL OR length(embed_accent_color) = 7",
                            name="ck_store_embed_accent_color"),
+        sa.CheckConstraint("anyone_rule IN ('least_busy', 'round_robin', 'priority')", name="ck_store_anyone_rule"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -62,6 +63,9 @@ class Store(Timestamped, table=True):
     payment_hold_minutes: int = Field(default=15, nullable=False)
     reminder_hours_before: int = Field(default=24, nullable=False)
     is_active: bool = Field(default=True, nullable=False)
+    # Who takes a booking made for "anyone" (hub_app.domain.bookings.assignment.AnyoneRule).
+    anyone_rule: str = Field(default="least_busy", max_length=20, nullable=False,
+                             sa_column_kwargs={"server_default": "least_busy"})
     # Embedding the booking flow on the store's own website (hub_app/domain/embedding): the origins
     # ("https://salon.example") that may frame /embed/<slug> and call its public booking endpoints
     # from the browser, and the accent colour ("#0d7a6f") of the button and the wizard there.

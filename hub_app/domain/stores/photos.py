@@ -105,6 +105,50 @@ def _track(db: Session, key: str, path: Path) -> None:
     db.info.setdefault(key, []).append(str(path))
 
 
+@dataclass(frozen=True)
+class SavedImage:
+    path: str             # relative to upload_root(), as served under /uploads
+    thumbnail_path: str
+    content_type: str
+
+
+def save_image(db: Session, data: bytes, folder: Path, locale: str | None,
+               thumbnail_box: tuple[int, int] = THUMBNAIL_BOX) -> SavedImage:
+    """Check, re-encode and write an uploaded image and its thumbnail under `folder` (relative to
+    the upload root). The files follow `db`'s transaction: removed again if it rolls back."""
+    limit = get_settings().upload_max_bytes
+    if not data:
+        raise _refuse("dashboard.photo_empty", locale)
+    if len(data) > limit:
+        raise _refuse("dashboard.photo_too_large", locale, mb=f"{limit / 1024 / 1024:.0f}")
+    content_type = sniff_image_type(data)
+    if content_type is None:
+        raise _refuse("dashboard.photo_type", locale)
+    kind = KINDS[content_type]
+    image = _decode(data, kind, locale)
+    if max(image.size) > MAX_SIDE:
+        image.thumbnail((MAX_SIDE, MAX_SIDE))
+    thumb = image.copy()
+    thumb.thumbnail(thumbnail_box)
+    name = uuid.uuid4().hex
+    relative = folder / f"{name}.{kind.extension}"
+    relative_thumb = folder / f"{name}_thumb.{kind.extension}"
+    root = upload_root()
+    (root / relative).parent.mkdir(parents=True, exist_ok=True)
+    for rel, picture in ((relative, image), (relative_thumb, thumb)):
+        (root / rel).write_bytes(_encode(picture, kind))
+        _track(db, _WRITTEN, root / rel)
+    return SavedImage(relative.as_posix(), relative_thumb.as_posix(), kind.content_type)
+
+
+def remove_after_commit(db: Session, *relative_paths: str | None) -> None:
+    """Delete these files (relative to the upload root) once `db`'s transaction commits."""
+    root = upload_root()
+    for rel in relative_paths:
+        if rel:
+            _track(db, _TO_REMOVE, root / rel)
+
+
 def list_photos(db: Session, ctx: TenantContext) -> list[StorePhoto]:
     dashboard_store(db, ctx)
     return list(db.scalars(select(StorePhoto).order_by(StorePhoto.position, StorePhoto.id)))
@@ -114,34 +158,13 @@ def add_photo(db: Session, ctx: TenantContext, data: bytes, caption: str | None 
     """Store an uploaded image and its thumbnail; the new photo goes last."""
     require(ctx, Feature.MANAGE_STORE_INFO)
     store = dashboard_store(db, ctx)
-    limit = get_settings().upload_max_bytes
-    if not data:
-        raise _refuse("dashboard.photo_empty", ctx.locale)
-    if len(data) > limit:
-        raise _refuse("dashboard.photo_too_large", ctx.locale, mb=f"{limit / 1024 / 1024:.0f}")
-    content_type = sniff_image_type(data)
-    if content_type is None:
-        raise _refuse("dashboard.photo_type", ctx.locale)
     existing = db.scalar(select(func.count()).select_from(StorePhoto)) or 0
-    if existing >= MAX_PHOTOS:
+    if data and existing >= MAX_PHOTOS:
         raise _refuse("dashboard.photo_limit", ctx.locale, max=MAX_PHOTOS)
-    kind = KINDS[content_type]
-    image = _decode(data, kind, ctx.locale)
-    if max(image.size) > MAX_SIDE:
-        image.thumbnail((MAX_SIDE, MAX_SIDE))
-    thumb = image.copy()
-    thumb.thumbnail(THUMBNAIL_BOX)
-    name = uuid.uuid4().hex
-    relative = Path("stores") / str(store.id) / f"{name}.{kind.extension}"
-    relative_thumb = Path("stores") / str(store.id) / f"{name}_thumb.{kind.extension}"
-    root = upload_root()
-    (root / relative).parent.mkdir(parents=True, exist_ok=True)
-    for rel, picture in ((relative, image), (relative_thumb, thumb)):
-        (root / rel).write_bytes(_encode(picture, kind))
-        _track(db, _WRITTEN, root / rel)
+    saved = save_image(db, data, Path("stores") / str(store.id), ctx.locale)
     top = db.scalar(select(func.max(StorePhoto.position)))
-    photo = StorePhoto(store_id=store.id, path=relative.as_posix(), thumbnail_path=relative_thumb.as_posix(),
-                       content_type=kind.content_type, position=(top + 1) if top is not None else 0,
+    photo = StorePhoto(store_id=store.id, path=saved.path, thumbnail_path=saved.thumbnail_path,
+                       content_type=saved.content_type, position=(top + 1) if top is not None else 0,
                        caption=(caption or "").strip()[:200] or None)
     db.add(photo)
     db.flush()
@@ -188,10 +211,7 @@ def reorder_photos(db: Session, ctx: TenantContext, ordered_ids: list[int]) -> l
 
 def delete_photo(db: Session, ctx: TenantContext, photo_id: int) -> None:
     photo = _photo(db, ctx, photo_id)
-    root = upload_root()
-    for rel in (photo.path, photo.thumbnail_path):
-        if rel:
-            _track(db, _TO_REMOVE, root / rel)
+    remove_after_commit(db, photo.path, photo.thumbnail_path)
     db.delete(photo)
     db.flush()
 

@@ -18,6 +18,7 @@ from hub_app.domain.embedding.policy import policy_changed
 from hub_app.domain.embedding.rules import check_accent_color, check_embed_domains
 from hub_app.domain.errors import NotFound, ValidationFailed, unknown_fields
 from hub_app.domain.permissions import Feature, require
+from hub_app.domain.bookings.assignment import RULES as ANYONE_RULES
 from hub_app.domain.stores.models import Store, StoreSlugRedirect
 from hub_app.domain.tenancy import TenantContext
 from hub_app.domain.validation import (
@@ -54,7 +55,7 @@ EDITABLE_FIELDS = {
     "name", "slug", "address", "city", "country", "phone_number", "email", "description",
     "timezone", "locale", "currency", "cancellation_cutoff_hours", "min_notice_minutes",
     "booking_horizon_days", "payment_hold_minutes", "reminder_hours_before",
-    "embed_domains", "embed_accent_color",
+    "embed_domains", "embed_accent_color", "anyone_rule",
 }
 EMBED_FIELDS = {"slug", "is_active", "embed_domains", "embed_accent_color"}  # what embedding reads
 ADMIN_ONLY_FIELDS = {"stripe_enabled", "is_active", "current_subscription_plan_id"}
@@ -128,6 +129,10 @@ def _clean(values: dict, locale: str | None) -> dict:
             errors.update(exc.fields)
     if "name" in out and not str(out["name"] or "").strip():
         errors["name"] = t("validation.required", locale)
+    if "anyone_rule" in out:
+        out["anyone_rule"] = str(getattr(out["anyone_rule"], "value", out["anyone_rule"]) or "")
+        if out["anyone_rule"] not in ANYONE_RULES:
+            errors["anyone_rule"] = t("staff.rule_invalid", locale)
     if out.get("country"):
         out["country"] = str(out["country"]).strip().upper()[:2]
     for name in _NON_NEGATIVE + _POSITIVE:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from hub_app.manage.calendars.staff_panel import staff_section
+from hub_app.manage.calendars.staff_state import StaffState
 from hub_app.manage.calendars.state import CalendarsState as S
 from hub_app.manage.calendars.sync_panel import caldav_section
 from hub_app.manage.shell import widgets
@@ -33,7 +35,8 @@ def new_calendar() -> rx.Component:
             rx.button(tr("manage.calendars.add"), type="submit", id="add-calendar"),
             spacing="2", align="end", wrap="wrap",
         ),
-        on_submit=S.create, reset_on_submit=True, width="100%",
+        # The "Who takes bookings" panel lists the calendars too: refreshed after each change here.
+        on_submit=lambda form: [S.create(form), StaffState.load()], reset_on_submit=True, width="100%",
     )
 
 
@@ -48,12 +51,15 @@ def details() -> rx.Component:
                 rx.button(tr("manage.save"), type="submit", variant="soft"),
                 spacing="2", align="end", wrap="wrap",
             ),
-            on_submit=S.save_details, reset_on_submit=False, key=S.edit_key, width="100%",
+            on_submit=lambda form: [S.save_details(form), StaffState.load()], reset_on_submit=False, key=S.edit_key,
+            width="100%",
         ),
         rx.flex(
             rx.cond(c["active"] == "1",
-                    rx.button(tr("manage.calendars.deactivate"), on_click=S.set_active(False), variant="soft", color_scheme="gray"),
-                    rx.button(tr("manage.calendars.activate"), on_click=S.set_active(True), variant="soft")),
+                    rx.button(tr("manage.calendars.deactivate"), on_click=[S.set_active(False), StaffState.load()],
+                              variant="soft", color_scheme="gray"),
+                    rx.button(tr("manage.calendars.activate"), on_click=[S.set_active(True), StaffState.load()],
+                              variant="soft")),
             rx.cond(c["calendly"] == "1", rx.badge(tr("manage.calendars.calendly_linked"), color_scheme="blue", size="2"),
                     rx.badge(tr("manage.calendars.internal"), color_scheme="gray", size="2")),
             spacing="3", align="center", wrap="wrap",
@@ -196,6 +202,7 @@ def content() -> rx.Component:
     return rx.vstack(
         calendar_tabs(),
         new_calendar(),
+        staff_section(),
         rx.cond(
             S.current.get("id", "") != "",
             rx.box(
@@ -216,4 +223,4 @@ def calendars_page() -> rx.Component:
 
 
 def register(app: rx.App) -> None:
-    register_section(app, "/manage/calendars", calendars_page, [S.load])
+    register_section(app, "/manage/calendars", calendars_page, [S.load, StaffState.load])
